@@ -1,0 +1,115 @@
+"""Least-privilege roles for the backup bucket: a writer that can only add backups, a reader for restores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import Trust
+from components.policies import Statement, document
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+STS_AUDIENCE = "sts.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class BackupAccessArgs:
+    app: str
+    environment: str
+    account_id: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    prefix: str
+    writer: Trust
+    reader: Trust
+    tags: dict[str, str]
+    kms_key_arn: pulumi.Input[str] | None = None
+
+
+def trust_policy(trust: Trust, account_id: str) -> str:
+    """Who may assume the role. The OIDC providers are account-wide and created once, outside this stack."""
+    if trust.github is not None:
+        provider = f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"
+        statement: Statement = {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+                                           f"{GITHUB_OIDC_HOST}:sub": trust.github.subject}},
+        }
+    elif trust.fly is not None:
+        host = f"oidc.fly.io/{trust.fly.org}"
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{account_id}:oidc-provider/{host}"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{host}:aud": STS_AUDIENCE},
+                          "StringLike": {f"{host}:sub": trust.fly.subject}},
+        }
+    else:
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{trust.aws_account_id}:root"},
+            "Action": "sts:AssumeRole",
+        }
+    return document([statement])
+
+
+def writer_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None) -> str:
+    statements: list[Statement] = [
+        # PutObject only: with versioning and object lock, a leaked writer cannot erase history.
+        {"Sid": "PutNewBackups", "Effect": "Allow", "Action": "s3:PutObject",
+         "Resource": f"{bucket_arn}/{prefix}*"},
+    ]
+    if kms_key_arn:
+        # Decrypt is needed to complete multipart uploads of SSE-KMS objects.
+        statements.append({"Sid": "EncryptBackups", "Effect": "Allow",
+                           "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": kms_key_arn})
+    return document(statements)
+
+
+def reader_policy(bucket_arn: str, kms_key_arn: str | None) -> str:
+    statements: list[Statement] = [
+        {"Sid": "ListBackups", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+         "Resource": bucket_arn},
+        {"Sid": "ReadBackups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+         "Resource": f"{bucket_arn}/*"},
+    ]
+    if kms_key_arn:
+        statements.append({"Sid": "DecryptBackups", "Effect": "Allow", "Action": "kms:Decrypt",
+                           "Resource": kms_key_arn})
+    return document(statements)
+
+
+class BackupAccess(pulumi.ComponentResource):
+    def __init__(self, name: str, args: BackupAccessArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:backups:BackupAccess", name, None, opts)
+        key = pulumi.Output.from_input(args.kms_key_arn) if args.kms_key_arn is not None else pulumi.Output.from_input("")
+        self.writer = self._role(
+            f"{name}-writer", f"{args.app}-{args.environment}-backup-writer", args.writer, args,
+            pulumi.Output.all(args.bucket_arn, key).apply(lambda a: writer_policy(a[0], args.prefix, a[1] or None)),
+            f"Writes new {args.app} {args.environment} backups under {args.prefix}; cannot read or delete",
+        )
+        self.reader = self._role(
+            f"{name}-reader", f"{args.app}-{args.environment}-backup-reader", args.reader, args,
+            pulumi.Output.all(args.bucket_arn, key).apply(lambda a: reader_policy(a[0], a[1] or None)),
+            f"Reads {args.app} {args.environment} backups and their versions for restores",
+        )
+        self.register_outputs({"writerRoleArn": self.writer.arn, "readerRoleArn": self.reader.arn})
+
+    def _role(
+        self, name: str, role_name: str, trust: Trust, args: BackupAccessArgs,
+        policy: pulumi.Output[str], description: str,
+    ) -> aws.iam.Role:
+        role = aws.iam.Role(
+            name,
+            name=role_name,
+            description=description,
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(lambda a: trust_policy(trust, a)),
+            max_session_duration=3600,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=pulumi.ResourceOptions(parent=self))
+        return role

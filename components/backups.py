@@ -1,0 +1,200 @@
+"""The PostgreSQL backup bucket of runbooks 000 and 002: versioned, AES-256, 30 days, logged, replicated in prod."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import BackupsConfig
+from components.hardened_bucket import HardenedBucket, HardenedBucketArgs, ObjectLockArgs
+from components.policies import allow_access_logs, document
+
+LOG_PREFIX = "s3-access/"
+ABORT_MULTIPART_DAYS = 1
+
+
+@dataclass(frozen=True)
+class BackupStorageArgs:
+    backups: BackupsConfig
+    region: str
+    account_id: pulumi.Input[str]
+    tags: dict[str, str]
+    protect: bool
+    kms_key_arn: pulumi.Input[str] | None = None
+
+
+def backup_lifecycle(cfg: BackupsConfig) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    return [
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-backups",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=cfg.retention_days),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=cfg.noncurrent_version_days
+            ),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=ABORT_MULTIPART_DAYS
+            ),
+            transitions=None
+            if cfg.transition is None
+            else [
+                aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
+                    days=cfg.transition.days, storage_class=cfg.transition.storage_class
+                )
+            ],
+        )
+    ]
+
+
+def log_lifecycle(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    return [
+        aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="expire-access-logs",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                noncurrent_days=1
+            ),
+            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=ABORT_MULTIPART_DAYS
+            ),
+        )
+    ]
+
+
+def replication_policy(source_arn: str, replica_arn: str) -> str:
+    return document(
+        [
+            {"Sid": "ReadReplicationConfig", "Effect": "Allow",
+             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": source_arn},
+            {"Sid": "ReadSourceVersions", "Effect": "Allow",
+             "Action": ["s3:GetObjectLegalHold", "s3:GetObjectRetention", "s3:GetObjectVersionAcl",
+                        "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging"],
+             "Resource": f"{source_arn}/*"},
+            {"Sid": "WriteReplicas", "Effect": "Allow",
+             "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+             "Resource": f"{replica_arn}/*"},
+        ]
+    )
+
+
+def s3_service_trust(account_id: str) -> str:
+    return document(
+        [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
+          "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]
+    )
+
+
+class BackupStorage(pulumi.ComponentResource):
+    def __init__(self, name: str, args: BackupStorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:backups:BackupStorage", name, None, opts)
+        cfg = args.backups
+        lock = ObjectLockArgs(cfg.object_lock.mode, cfg.object_lock_days) if cfg.object_lock.enabled else None
+        backup_tags = {**args.tags, "purpose": "postgres-backups"}
+
+        self.primary = HardenedBucket(
+            name,
+            HardenedBucketArgs(
+                tags=backup_tags,
+                protect=args.protect,
+                lifecycle_rules=backup_lifecycle(cfg),
+                sse_algorithm=cfg.encryption,
+                kms_key_arn=args.kms_key_arn,
+                object_lock=lock,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.logs = self._access_logs(f"{name}-access-logs", self.primary, args, region=None)
+
+        self.replica: HardenedBucket | None = None
+        if cfg.replication.enabled:
+            assert cfg.replication.region is not None  # the config model requires it
+            self.replica = HardenedBucket(
+                f"{name}-replica",
+                HardenedBucketArgs(
+                    tags={**backup_tags, "replica-of": args.region},
+                    protect=args.protect,
+                    lifecycle_rules=backup_lifecycle(cfg),
+                    region=cfg.replication.region,
+                    object_lock=lock,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self._access_logs(f"{name}-replica-access-logs", self.replica, args, region=cfg.replication.region)
+            self._replicate(name, args)
+        self.register_outputs(
+            {
+                "bucket": self.primary.bucket.bucket,
+                "replicaBucket": self.replica.bucket.bucket if self.replica else None,
+            }
+        )
+
+    def _access_logs(
+        self, name: str, source: HardenedBucket, args: BackupStorageArgs, region: str | None
+    ) -> HardenedBucket:
+        """Server access logs go to a bucket of their own in the source's region (S3 requires the same region)."""
+        logs = HardenedBucket(
+            name,
+            HardenedBucketArgs(
+                tags={**args.tags, "purpose": "s3-access-logs"},
+                protect=args.protect,
+                lifecycle_rules=log_lifecycle(args.backups.access_log_retention_days),
+                region=region,
+                extra_statements=lambda log_arn: pulumi.Output.all(source.bucket.arn, args.account_id).apply(
+                    lambda a: [allow_access_logs(log_arn, a[0], a[1], LOG_PREFIX)]
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.s3.BucketLogging(
+            name,
+            bucket=source.bucket.id,
+            region=region,
+            target_bucket=logs.bucket.id,
+            target_prefix=LOG_PREFIX,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return logs
+
+    def _replicate(self, name: str, args: BackupStorageArgs) -> None:
+        assert self.replica is not None
+        replica = self.replica
+        role = aws.iam.Role(
+            f"{name}-replication",
+            description="S3 replicates backups to the second region",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(s3_service_trust),
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-replication",
+            role=role.id,
+            policy=pulumi.Output.all(self.primary.bucket.arn, replica.bucket.arn).apply(
+                lambda a: replication_policy(a[0], a[1])
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.s3.BucketReplicationConfig(
+            f"{name}-replication",
+            bucket=self.primary.bucket.id,
+            role=role.arn,
+            rules=[
+                aws.s3.BucketReplicationConfigRuleArgs(
+                    id="replicate-backups",
+                    status="Enabled",
+                    filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
+                    # Expiry on the source must not delete the replica: it keeps its own lifecycle.
+                    delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                        status="Disabled"
+                    ),
+                    destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                        bucket=replica.bucket.arn, storage_class="STANDARD"
+                    ),
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.primary.versioning, replica.versioning]),
+        )

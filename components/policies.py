@@ -1,0 +1,98 @@
+"""IAM and resource policy documents, as plain data so tests can compare them statement by statement."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+Statement = dict[str, Any]
+
+
+def document(statements: list[Statement]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def deny_insecure_transport(bucket_arn: str) -> list[Statement]:
+    # Deny statements must cover every principal and action, or a request could slip past them.
+    resources = [bucket_arn, f"{bucket_arn}/*"]
+    return [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": resources,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyTlsBelow12",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": resources,
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        },
+    ]
+
+
+def allow_access_logs(log_bucket_arn: str, source_bucket_arn: str, account_id: str, prefix: str) -> Statement:
+    return {
+        "Sid": "AllowS3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{log_bucket_arn}/{prefix}*",
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": source_bucket_arn},
+            "StringEquals": {"aws:SourceAccount": account_id},
+        },
+    }
+
+
+KMS_ADMIN_ACTIONS = sorted(
+    """kms:CancelKeyDeletion kms:CreateAlias kms:DeleteAlias kms:DescribeKey kms:DisableKey
+    kms:DisableKeyRotation kms:EnableKey kms:EnableKeyRotation kms:GetKeyPolicy kms:GetKeyRotationStatus
+    kms:ListGrants kms:ListKeyRotations kms:ListResourceTags kms:PutKeyPolicy kms:RetireGrant
+    kms:RevokeGrant kms:RotateKeyOnDemand kms:ScheduleKeyDeletion kms:TagResource kms:UntagResource
+    kms:UpdateAlias kms:UpdateKeyDescription""".split()
+)
+KMS_USE_ACTIONS = sorted(
+    """kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey kms:GenerateDataKeyWithoutPlaintext
+    kms:ReEncryptFrom kms:ReEncryptTo""".split()
+)
+KMS_S3_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+
+
+def kms_key_policy(account_id: str, region: str, administrators: list[str], users: list[str]) -> str:
+    """Administrators manage, named users use, and IAM principals of this account may use it through S3 only.
+
+    In a key policy, Resource "*" means "this key": the key's own ARN is not known until it exists.
+    """
+    root = f"arn:aws:iam::{account_id}:root"
+    statements: list[Statement] = [
+        {
+            "Sid": "KeyAdministrators",
+            "Effect": "Allow",
+            "Principal": {"AWS": administrators or [root]},
+            "Action": KMS_ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            # Lets the backup roles' own IAM policies grant use of the key, but only for S3 requests
+            # of this account, without naming the roles here (they are created after the key).
+            "Sid": "UseThroughS3InThisAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": KMS_S3_ACTIONS,
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com", "kms:CallerAccount": account_id}
+            },
+        },
+    ]
+    if users:
+        statements.append(
+            {"Sid": "KeyUsers", "Effect": "Allow", "Principal": {"AWS": users}, "Action": KMS_USE_ACTIONS,
+             "Resource": "*"}
+        )
+    return document(statements)
