@@ -43,7 +43,7 @@ frontend = VercelFrontend(
 )
 api = FlyApi(
     "api",
-    FlyApiArgs(cfg.fly, cfg.protect, secrets.for_consumer("fly"), secret_generations=secrets.generations),
+    FlyApiArgs(cfg.fly, cfg.protect, secrets.for_consumer("fly"), secret_generations=secrets.generations_for("fly")),
 )
 
 # What an operator or auditor looks up; no secret value is exported.

@@ -234,14 +234,28 @@ SECRET_CATALOGUE: dict[str, dict[str, Any]] = {
 }
 
 
+class Rotation(Model):
+    """The record `python -m ops rotate` rewrites: one line in the stack file, so one line in review."""
+
+    generation: int = Field(default=1, ge=1)
+    last_rotated: dt.date
+
+
 class SecretItem(Model):
     kind: Literal["generated", "provided"]
     encoding: Literal["hex", "base64", "password"] | None = None
     length: int | None = Field(default=None, ge=16, le=256, description="bytes (hex, base64) or characters")
     rotation_days: int | None = Field(ge=1, le=3650, description="None: rotated on demand only")
-    last_rotated: dt.date
-    generation: int = Field(default=1, ge=1)
+    rotation: Rotation
     consumers: list[Consumer] = Field(default_factory=list)
+
+    @property
+    def generation(self) -> int:
+        return self.rotation.generation
+
+    @property
+    def last_rotated(self) -> dt.date:
+        return self.rotation.last_rotated
 
     @model_validator(mode="after")
     def _shape(self) -> SecretItem:

@@ -158,7 +158,7 @@ def load(
                 provided[name] = pulumi.Output.secret(str(raw[key]))
         stale = staleness(name, item.last_rotated, item.due(), on, stack)
         if item.last_rotated > on:
-            problems.append(f"{PREFIX}secrets.items.{name}.lastRotated: {item.last_rotated} is in the future")
+            problems.append(f"{PREFIX}secrets.items.{name}.rotation.lastRotated: {item.last_rotated} is in the future")
         elif stale and secrets is not None and secrets.fail_when_stale:
             problems.append(f"{PREFIX}secrets.items.{name}: {stale} (platform:secrets.failWhenStale is on)")
         elif stale:

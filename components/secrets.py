@@ -52,9 +52,11 @@ class SecretsInventory(pulumi.ComponentResource):
         super().__init__("platform:secrets:SecretsInventory", name, None, opts)
         self.env: list[SecretEnv] = []
         self.generations: dict[str, int] = {}
+        self._consumers: dict[str, tuple[str, ...]] = {}
         for secret, item in args.secrets.items.items():
             consumers = tuple(item.consumers)
             self.generations[secret] = item.generation
+            self._consumers[secret] = consumers
             if item.kind == "provided":
                 self.env.append(SecretEnv(secret, args.provided[secret], consumers))
                 continue
@@ -85,6 +87,9 @@ class SecretsInventory(pulumi.ComponentResource):
 
     def for_consumer(self, consumer: str) -> dict[str, pulumi.Output[str]]:
         return {e.key: e.value for e in self.env if consumer in e.consumers}
+
+    def generations_for(self, consumer: str) -> dict[str, int]:
+        return {s: g for s, g in self.generations.items() if consumer in self._consumers[s]}
 
     def for_vercel(self) -> list[tuple[str, pulumi.Output[str], list[str]]]:
         """(key, value, targets) for every value a Vercel target consumes."""

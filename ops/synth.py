@@ -282,12 +282,16 @@ def synthesize(
     secret_keys: list[str] | None = None,
     today: dt.date | None = None,
     program: Path = ROOT / "__main__.py",
+    into: Synth | None = None,
 ) -> Synth:
-    """Run the program once under mocks with the given config (values as the CLI passes them)."""
+    """Run the program once under mocks with the given config (values as the CLI passes them).
+
+    `into` receives what was registered even when the program fails, so a test can see that nothing was.
+    """
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import_provider_sdks()
-    synth = Synth(stack=stack)
+    synth = into if into is not None else Synth(stack=stack)
     mocks = FakeProviders(str(config.get("aws:region", "us-east-1")))
     logger = logging.getLogger(f"platform.synth.{stack}")
     logger.propagate = False

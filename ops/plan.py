@@ -1,0 +1,107 @@
+"""The offline plan: the resource tree a stack file declares, read under mocks. Secret values never print."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+from ops.synth import Resource, Synth
+
+SECRET = "[secret]"
+_STALE = re.compile(r"^secret (\w+) is stale")
+
+
+def masked(resource: Resource) -> dict[str, Any]:
+    """The inputs with every secret part replaced by a marker."""
+    inputs = copy.deepcopy(resource.inputs)
+    for path in resource.secret_paths:
+        if path == ".":
+            return {"": SECRET}
+        parts = re.findall(r"[^.\[\]]+|\[\d+\]", path)
+        target: Any = inputs
+        for part in parts[:-1]:
+            target = target[int(part[1:-1])] if part.startswith("[") else target[part]
+        last = parts[-1]
+        if last.startswith("["):
+            target[int(last[1:-1])] = SECRET
+        else:
+            target[last] = SECRET
+    return inputs
+
+
+def stale_secrets(synth: Synth) -> set[str]:
+    return {m.group(1) for w in synth.warnings if (m := _STALE.match(w))}
+
+
+def is_stale(resource: Resource, stale: set[str]) -> bool:
+    return resource.type.startswith("random:") and resource.name.rsplit("-", 1)[0] in stale
+
+
+def as_json(synth: Synth) -> str:
+    stale = stale_secrets(synth)
+    rows = []
+    for r in synth.resources:
+        parent = synth.parent_of(r)
+        rows.append(
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": r.urn,
+                "parent": None if parent is None else {"type": parent.type, "name": parent.name},
+                "inputs": masked(r),
+                "secretInputs": r.secret_paths,
+                "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "stale": is_stale(r, stale),
+            }
+        )
+    return json.dumps(rows, indent=2, sort_keys=True)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str) and value[:1] == "{":
+        try:  # policy documents: compact, stable
+            return json.dumps(json.loads(value), sort_keys=True, separators=(",", ":"))
+        except json.JSONDecodeError:
+            pass
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def as_text(synth: Synth, stack_file: str) -> str:
+    stale = stale_secrets(synth)
+    lines = [
+        f"Offline plan of stack {synth.stack!r} from {stack_file}: the real program under Pulumi's mocks "
+        "(no CLI, no credentials, no network).",
+        f"{len(synth.resources)} resources; {sum(r.protect for r in synth.resources)} protected.",
+    ]
+    if synth.placeholders:
+        lines.append("Placeholders stand in for secrets the stack file does not hold:")
+        lines += [f"  {p}" for p in synth.placeholders]
+    if synth.warnings:
+        lines.append("Warnings:")
+        lines += [f"  {w}" for w in synth.warnings]
+    children: dict[str, list[Resource]] = {}
+    for r in synth.resources:
+        children.setdefault(r.parent, []).append(r)
+    roots = [r for r in synth.resources if synth.parent_of(r) is None]
+
+    def walk(resource: Resource, depth: int) -> None:
+        flags = [f for f, on in (("protect", resource.protect), ("retain-on-delete", resource.retain_on_delete),
+                                 ("STALE", is_stale(resource, stale))) if on]
+        pad = "  " * depth
+        lines.append(f"{pad}{resource.type}  {resource.name}" + (f"  [{', '.join(flags)}]" if flags else ""))
+        for key, value in sorted(masked(resource).items()):
+            if value not in (None, [], {}, ""):
+                lines.append(f"{pad}    {key}: {_short(value)}")
+        for child in children.get(resource.urn, []):
+            walk(child, depth + 1)
+
+    lines.append("")
+    for root in roots:
+        walk(root, 0)
+    lines.append("")
+    lines.append("Outputs:")
+    lines += [f"  {k}: {_short(v)}" for k, v in synth.outputs.items()]
+    return "\n".join(lines)
