@@ -14,6 +14,7 @@ import logging
 import os
 import runpy
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class Resource:
     protect: bool
     retain_on_delete: bool
     dependencies: list[str]
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     def is_secret(self, path: str) -> bool:
         return path in self.secret_paths
@@ -179,6 +181,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     protect=bool(request.protect),
                     retain_on_delete=bool(request.retainOnDelete),
                     dependencies=list(request.dependencies),
+                    outputs=dict(self.resources[response.urn].state) if response.urn in self.resources else {},
                 )
             )
         return response
@@ -315,6 +318,11 @@ def synthesize(
         synth.outputs = _resolve_outputs(getattr(root, "outputs", {}))
     finally:
         logger.removeHandler(handler)
+    for message in synth.warnings:
+        # Deprecated resource types only say so through the engine log when constructed; surface it
+        # as a DeprecationWarning, which the tests turn into an error.
+        if " is deprecated" in message:
+            warnings.warn(f"the program used a deprecated API: {message}", DeprecationWarning, stacklevel=2)
     return synth
 
 

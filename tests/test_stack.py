@@ -1,0 +1,114 @@
+"""Whole stacks: the real __main__.py with the real Pulumi.prod.yaml and Pulumi.staging.yaml under mocks."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pulumi_aws as aws
+import pytest
+
+from ops.synth import ACCOUNT_ID, Synth, synthesize
+from tests.helpers import BUCKET, KEY
+
+
+def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
+    assert Counter(r.type for r in prod.resources) == {
+        "platform:security:KmsKeys": 1, "aws:kms/key:Key": 1, "aws:kms/alias:Alias": 1,
+        "platform:backups:BackupStorage": 1, "platform:storage:HardenedBucket": 4, "aws:s3/bucket:Bucket": 4,
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 4,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4, "aws:s3/bucketVersioning:BucketVersioning": 4,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
+        "aws:s3/bucketPolicy:BucketPolicy": 4, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 2,
+        "aws:s3/bucketLogging:BucketLogging": 2, "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
+        "platform:backups:BackupAccess": 1, "aws:iam/role:Role": 3, "aws:iam/rolePolicy:RolePolicy": 3,
+        "platform:secrets:SecretsInventory": 1, "random:index/randomBytes:RandomBytes": 8,
+        "platform:delivery:VercelFrontend": 1, "vercel:index/project:Project": 1,
+        "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": 6,
+        "vercel:index/projectDomain:ProjectDomain": 1,
+        "platform:delivery:FlyApi": 1, "flyio:index:App": 1, "flyio:index:Secrets": 1, "flyio:index:Machine": 3,
+    }
+
+
+def test_staging_is_the_small_unreplicated_shape(staging: Synth) -> None:
+    counts = Counter(r.type for r in staging.resources)
+    assert counts["aws:s3/bucket:Bucket"] == 2
+    assert counts["aws:s3/bucketReplicationConfig:BucketReplicationConfig"] == 0
+    assert counts["aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"] == 0
+    assert counts["flyio:index:Machine"] == 1
+    assert len(staging.resources) == 43
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_every_resource_is_parented_to_a_component(stack: str, request: pytest.FixtureRequest) -> None:
+    synth: Synth = request.getfixturevalue(stack)
+    for r in synth.resources:
+        parent = synth.parent_of(r)
+        if r.custom:
+            assert parent is not None and not parent.custom, f"{r.type} {r.name} is not inside a component"
+            assert parent.type.startswith("platform:")
+
+
+def test_prod_protects_every_bucket_and_key_and_staging_none(prod: Synth, staging: Synth) -> None:
+    for r in prod.of_type(BUCKET) + prod.of_type(KEY):
+        assert (r.protect, r.retain_on_delete) == (True, True), r.name
+    for r in staging.of_type(BUCKET) + staging.of_type(KEY):
+        assert (r.protect, r.retain_on_delete) == (False, False), r.name
+    protected = sorted((r.type, r.name) for r in prod.resources if r.protect)
+    assert protected == sorted(
+        [(BUCKET, n) for n in ("backups", "backups-access-logs", "backups-replica", "backups-replica-access-logs")]
+        + [(KEY, "keys-general"), ("vercel:index/project:Project", "frontend"), ("flyio:index:App", "api")]
+    )
+
+
+def test_every_taggable_aws_resource_carries_the_four_tags(prod: Synth) -> None:
+    for r in prod.resources:
+        if r.type.startswith("aws:") and "tags" in r.inputs:
+            tags = r.inputs["tags"]
+            assert {k: tags[k] for k in ("app", "environment", "managed-by", "data-classification")} == {
+                "app": "learning-accelerator", "environment": "production", "managed-by": "pulumi",
+                "data-classification": "confidential"}, r.name
+
+
+def test_prod_exports(prod: Synth) -> None:
+    out = prod.outputs
+    assert out["kmsKeyAliases"] == {"general": "alias/learning-accelerator-general-production"}
+    assert out["backupWriterRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/learning-accelerator-production-backup-writer"
+    assert out["backupReaderRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/learning-accelerator-production-backup-reader"
+    assert out["backupBucketArn"] == f"arn:aws:s3:::{out['backupBucket']}"
+    assert out["replicaBucketArn"] == f"arn:aws:s3:::{out['replicaBucket']}"
+    assert out["kmsKeyArns"]["general"].startswith(f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/")
+    assert out["flyApp"] == "learning-accelerator-api"
+    assert out["flyAppUrl"] == "https://learning-accelerator-api.fly.dev"
+    assert out["flyMachines"] == {"iad": 2, "ord": 1}
+    assert out["vercelProject"] == "learning-accelerator"
+    assert out["vercelDomains"] == ["app.learningaccelerator.com"]
+    assert out["maintenanceMode"] is False
+    assert out["secretGenerations"] == {"SECRET_KEY": 3, "CRON_SECRET": 2, "NEXTAUTH_SECRET": 4, "ENCRYPTION_KEY": 2,
+                                        "SUPABASE_SERVICE_ROLE_KEY": 1, "OPENAI_API_KEY": 1, "ELEVENLABS_API_KEY": 1}
+
+
+def test_staging_exports_no_replica(staging: Synth) -> None:
+    assert staging.outputs["replicaBucket"] is None
+    assert staging.outputs["kmsKeyAliases"] == {"general": "alias/learning-accelerator-general-staging"}
+
+
+def test_no_export_carries_a_secret_value(prod: Synth) -> None:
+    fakes = {v for r in prod.resources for k, v in r.outputs.items() if k in ("hex", "base64", "result")}
+    assert len(fakes) == 16
+    text = repr(prod.outputs)
+    assert "[secret]" not in text
+    assert not any(f in text for f in fakes)
+
+
+def test_a_deprecated_resource_type_in_the_program_fails_the_tests(tmp_path: Path) -> None:
+    program = tmp_path / "__main__.py"
+    program.write_text("import pulumi_aws as aws\naws.s3.BucketV2('legacy')\n")
+    with pytest.raises(DeprecationWarning, match="BucketV2 is deprecated"):
+        synthesize("staging", {"aws:region": "us-east-1"}, program=program)
+
+
+def test_a_deprecated_argument_in_project_code_fails_the_tests() -> None:
+    with pytest.raises(DeprecationWarning, match="acl is deprecated"):
+        aws.s3.BucketArgs(acl="private")
