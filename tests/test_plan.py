@@ -1,0 +1,109 @@
+"""The offline plan (`python -m ops plan`) and `python -m ops rotate`, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ops.__main__ import main
+from ops.rotate import RotateError, rotate
+from ops.synth import ROOT
+from tests.conftest import TODAY
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_plan_prints_the_resource_tree_without_secret_values() -> None:
+    result = run("plan", "prod", "--today", TODAY.isoformat())
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.splitlines()[1] == "72 resources; 7 protected."
+    assert "  aws:s3/bucket:Bucket  backups  [protect, retain-on-delete]" in out
+    assert "      values: [secret]" in out
+    assert ("  platform:OPENAI_API_KEY: [placeholder: not in Pulumi.prod.yaml; pulumi config set --secret "
+            "OPENAI_API_KEY --stack prod]") in out
+    # no fake random value and no marked placeholder leaks into a resource's inputs
+    payload = json.loads(run("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout)
+    assert "[placeholder" not in json.dumps([r["inputs"] for r in payload])
+
+
+def test_plan_json_has_one_object_per_resource() -> None:
+    result = run("plan", "staging", "--json", "--today", TODAY.isoformat())
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert len(rows) == 43
+    assert set(rows[0]) == {"type", "name", "urn", "parent", "inputs", "secretInputs", "protect", "retainOnDelete",
+                            "stale"}
+    fly_secrets = next(r for r in rows if r["type"] == "flyio:index:Secrets")
+    assert (fly_secrets["inputs"]["values"], fly_secrets["secretInputs"], fly_secrets["parent"]) == (
+        "[secret]", ["values"], {"type": "platform:delivery:FlyApi", "name": "api"})
+
+
+def test_plan_marks_stale_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "staging", "--json", "--today", "2027-03-01"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    stale = sorted(r["name"] for r in rows if r["stale"])
+    assert stale == ["CRON_SECRET-a", "ENCRYPTION_KEY-a", "NEXTAUTH_SECRET-a", "SECRET_KEY-a"]
+
+
+def test_plan_of_a_broken_stack_exits_non_zero_with_the_message(tmp_path: Path) -> None:
+    broken = ROOT / "Pulumi.broken-test.yaml"
+    broken.write_text((ROOT / "Pulumi.staging.yaml").read_text().replace(
+        "  platform:fly:\n", "  platform:fly:\n    guest:\n      memoryMB: 512\n", 1))
+    try:
+        result = run("plan", "broken-test")
+    finally:
+        broken.unlink()
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "platform:fly.guest.memoryMB: unknown key; allowed here: cpuKind, cpus, memoryMb" in result.stderr
+
+
+def test_plan_of_an_unknown_stack() -> None:
+    result = run("plan", "dev")
+    assert (result.returncode, result.stderr.strip()) == (2, "error: no stack file Pulumi.dev.yaml; stacks here: "
+                                                             "prod, staging")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "Pulumi.prod.yaml", tmp_path)
+    return tmp_path
+
+
+def test_rotate_changes_one_line_and_keeps_comments_and_order(project: Path) -> None:
+    before = (project / "Pulumi.prod.yaml").read_text().splitlines()
+    rotate("prod", ["CRON_SECRET"], due=False, on=TODAY, root=project)
+    after = (project / "Pulumi.prod.yaml").read_text().splitlines()
+    diff = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert diff == [('        rotation: {generation: 2, lastRotated: "2026-11-02"}',
+                     '        rotation: {generation: 3, lastRotated: "2026-11-23"}')]
+    assert any(line.startswith("# Production") for line in after)
+    assert "      region: us-west-2 # second region for a regional disaster (RTO 4 h, RPO 24 h)" in after
+
+
+def test_rotate_due_picks_every_overdue_secret(project: Path) -> None:
+    lines = rotate("prod", [], due=True, on=TODAY.replace(year=2027), root=project)
+    assert [line.split(":")[0] for line in lines[:-1]] == [
+        "SECRET_KEY", "CRON_SECRET", "NEXTAUTH_SECRET", "ENCRYPTION_KEY", "SUPABASE_SERVICE_ROLE_KEY",
+        "ELEVENLABS_API_KEY"]  # OPENAI_API_KEY rotates on demand only
+    assert lines[4] == ("SUPABASE_SERVICE_ROLE_KEY: generation 1 -> 2; set the new value too: pulumi config set "
+                        "--secret SUPABASE_SERVICE_ROLE_KEY --stack prod")
+
+
+def test_rotate_errors(project: Path) -> None:
+    with pytest.raises(RotateError, match="unknown secret\\(s\\) NOPE in Pulumi.prod.yaml; known: SECRET_KEY, "):
+        rotate("prod", ["NOPE"], due=False, on=TODAY, root=project)
+    with pytest.raises(RotateError, match="unknown stack 'dev': no Pulumi.dev.yaml; stacks here: prod"):
+        rotate("dev", ["SECRET_KEY"], due=False, on=TODAY, root=project)
+    with pytest.raises(RotateError, match="SECRET_KEY was last rotated 2026-11-02; rotating again on 2026-11-02"):
+        rotate("prod", ["SECRET_KEY"], due=False, on=TODAY.replace(day=2), root=project)
+    assert main(["rotate", "NOPE", "--stack", "prod"]) == 2
