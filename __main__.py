@@ -29,8 +29,15 @@ backups = BackupStorage(
 access = BackupAccess(
     "backup-access",
     BackupAccessArgs(
-        cfg.app, cfg.environment, account_id, backups.primary.bucket.arn, cfg.backups.prefix,
-        cfg.backups.writer, cfg.backups.reader, cfg.tags(), backup_key_arn,
+        cfg.app,
+        cfg.environment,
+        account_id,
+        backups.primary.bucket.arn,
+        cfg.backups.prefix,
+        cfg.backups.writer,
+        cfg.backups.reader,
+        cfg.tags(),
+        backup_key_arn,
     ),
 )
 
@@ -38,9 +45,7 @@ access = BackupAccess(
 secrets = SecretsInventory("secrets", SecretsInventoryArgs(cfg.secrets, loaded.provided, today()))
 
 # 4. Delivery: Vercel frontend, Fly.io API.
-frontend = VercelFrontend(
-    "frontend", VercelFrontendArgs(cfg.vercel, cfg.protect, secret_env=secrets.for_vercel())
-)
+frontend = VercelFrontend("frontend", VercelFrontendArgs(cfg.vercel, cfg.protect, secret_env=secrets.for_vercel()))
 api = FlyApi(
     "api",
     FlyApiArgs(cfg.fly, cfg.protect, secrets.for_consumer("fly"), secret_generations=secrets.generations_for("fly")),

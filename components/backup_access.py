@@ -35,8 +35,12 @@ def trust_policy(trust: Trust, account_id: str) -> str:
             "Effect": "Allow",
             "Principal": {"Federated": provider},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                                           f"{GITHUB_OIDC_HOST}:sub": trust.github.subject}},
+            "Condition": {
+                "StringEquals": {
+                    f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
+                    f"{GITHUB_OIDC_HOST}:sub": trust.github.subject,
+                }
+            },
         }
     elif trust.fly is not None:
         host = f"oidc.fly.io/{trust.fly.org}"
@@ -44,8 +48,10 @@ def trust_policy(trust: Trust, account_id: str) -> str:
             "Effect": "Allow",
             "Principal": {"Federated": f"arn:aws:iam::{account_id}:oidc-provider/{host}"},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {"StringEquals": {f"{host}:aud": STS_AUDIENCE},
-                          "StringLike": {f"{host}:sub": trust.fly.subject}},
+            "Condition": {
+                "StringEquals": {f"{host}:aud": STS_AUDIENCE},
+                "StringLike": {f"{host}:sub": trust.fly.subject},
+            },
         }
     else:
         statement = {
@@ -59,48 +65,75 @@ def trust_policy(trust: Trust, account_id: str) -> str:
 def writer_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None) -> str:
     statements: list[Statement] = [
         # PutObject only: with versioning and object lock, a leaked writer cannot erase history.
-        {"Sid": "PutNewBackups", "Effect": "Allow", "Action": "s3:PutObject",
-         "Resource": f"{bucket_arn}/{prefix}*"},
+        {"Sid": "PutNewBackups", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{prefix}*"},
     ]
     if kms_key_arn:
         # Decrypt is needed to complete multipart uploads of SSE-KMS objects.
-        statements.append({"Sid": "EncryptBackups", "Effect": "Allow",
-                           "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": kms_key_arn})
+        statements.append(
+            {
+                "Sid": "EncryptBackups",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": kms_key_arn,
+            }
+        )
     return document(statements)
 
 
 def reader_policy(bucket_arn: str, kms_key_arn: str | None) -> str:
     statements: list[Statement] = [
-        {"Sid": "ListBackups", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
-         "Resource": bucket_arn},
-        {"Sid": "ReadBackups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-         "Resource": f"{bucket_arn}/*"},
+        {
+            "Sid": "ListBackups",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+            "Resource": bucket_arn,
+        },
+        {
+            "Sid": "ReadBackups",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": f"{bucket_arn}/*",
+        },
     ]
     if kms_key_arn:
-        statements.append({"Sid": "DecryptBackups", "Effect": "Allow", "Action": "kms:Decrypt",
-                           "Resource": kms_key_arn})
+        statements.append(
+            {"Sid": "DecryptBackups", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_key_arn}
+        )
     return document(statements)
 
 
 class BackupAccess(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupAccessArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:backups:BackupAccess", name, None, opts)
-        key = pulumi.Output.from_input(args.kms_key_arn) if args.kms_key_arn is not None else pulumi.Output.from_input("")
+        key = (
+            pulumi.Output.from_input(args.kms_key_arn) if args.kms_key_arn is not None else pulumi.Output.from_input("")
+        )
         self.writer = self._role(
-            f"{name}-writer", f"{args.app}-{args.environment}-backup-writer", args.writer, args,
+            f"{name}-writer",
+            f"{args.app}-{args.environment}-backup-writer",
+            args.writer,
+            args,
             pulumi.Output.all(args.bucket_arn, key).apply(lambda a: writer_policy(a[0], args.prefix, a[1] or None)),
             f"Writes new {args.app} {args.environment} backups under {args.prefix}; cannot read or delete",
         )
         self.reader = self._role(
-            f"{name}-reader", f"{args.app}-{args.environment}-backup-reader", args.reader, args,
+            f"{name}-reader",
+            f"{args.app}-{args.environment}-backup-reader",
+            args.reader,
+            args,
             pulumi.Output.all(args.bucket_arn, key).apply(lambda a: reader_policy(a[0], a[1] or None)),
             f"Reads {args.app} {args.environment} backups and their versions for restores",
         )
         self.register_outputs({"writerRoleArn": self.writer.arn, "readerRoleArn": self.reader.arn})
 
     def _role(
-        self, name: str, role_name: str, trust: Trust, args: BackupAccessArgs,
-        policy: pulumi.Output[str], description: str,
+        self,
+        name: str,
+        role_name: str,
+        trust: Trust,
+        args: BackupAccessArgs,
+        policy: pulumi.Output[str],
+        description: str,
     ) -> aws.iam.Role:
         role = aws.iam.Role(
             name,

@@ -69,23 +69,44 @@ def log_lifecycle(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs
 def replication_policy(source_arn: str, replica_arn: str) -> str:
     return document(
         [
-            {"Sid": "ReadReplicationConfig", "Effect": "Allow",
-             "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"], "Resource": source_arn},
-            {"Sid": "ReadSourceVersions", "Effect": "Allow",
-             "Action": ["s3:GetObjectLegalHold", "s3:GetObjectRetention", "s3:GetObjectVersionAcl",
-                        "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging"],
-             "Resource": f"{source_arn}/*"},
-            {"Sid": "WriteReplicas", "Effect": "Allow",
-             "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
-             "Resource": f"{replica_arn}/*"},
+            {
+                "Sid": "ReadReplicationConfig",
+                "Effect": "Allow",
+                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                "Resource": source_arn,
+            },
+            {
+                "Sid": "ReadSourceVersions",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObjectLegalHold",
+                    "s3:GetObjectRetention",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionTagging",
+                ],
+                "Resource": f"{source_arn}/*",
+            },
+            {
+                "Sid": "WriteReplicas",
+                "Effect": "Allow",
+                "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+                "Resource": f"{replica_arn}/*",
+            },
         ]
     )
 
 
 def s3_service_trust(account_id: str) -> str:
     return document(
-        [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
-          "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
     )
 
 
@@ -144,8 +165,8 @@ class BackupStorage(pulumi.ComponentResource):
                 protect=args.protect,
                 lifecycle_rules=log_lifecycle(args.backups.access_log_retention_days),
                 region=region,
-                extra_statements=lambda log_arn: pulumi.Output.all(source.bucket.arn, args.account_id).apply(
-                    lambda a: [allow_access_logs(log_arn, a[0], a[1], LOG_PREFIX)]
+                extra_statements=lambda log_arn: pulumi.Output.all(log_arn, source.bucket.arn, args.account_id).apply(
+                    lambda a: [allow_access_logs(a[0], a[1], a[2], LOG_PREFIX)]
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self),

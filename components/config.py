@@ -16,28 +16,113 @@ from pydantic.alias_generators import to_camel
 PROJECT = "platform"
 
 AWS_REGIONS = frozenset(
-    """us-east-1 us-east-2 us-west-1 us-west-2 ca-central-1 ca-west-1 sa-east-1 mx-central-1
-    eu-west-1 eu-west-2 eu-west-3 eu-central-1 eu-central-2 eu-north-1 eu-south-1 eu-south-2
-    ap-south-1 ap-south-2 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3
-    ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5 ap-southeast-7
-    me-south-1 me-central-1 il-central-1 af-south-1""".split()
+    [
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "ca-central-1",
+        "ca-west-1",
+        "sa-east-1",
+        "mx-central-1",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-north-1",
+        "eu-south-1",
+        "eu-south-2",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-7",
+        "me-south-1",
+        "me-central-1",
+        "il-central-1",
+        "af-south-1",
+    ]
 )
 # Fly.io's regions after its 2024-2025 consolidation; machines cannot be placed elsewhere.
 FLY_REGIONS = frozenset(
-    "ams arn bom cdg dfw ewr fra gru iad jnb lax lhr nrt ord sin sjc syd yyz".split()
+    [
+        "ams",
+        "arn",
+        "bom",
+        "cdg",
+        "dfw",
+        "ewr",
+        "fra",
+        "gru",
+        "iad",
+        "jnb",
+        "lax",
+        "lhr",
+        "nrt",
+        "ord",
+        "sin",
+        "sjc",
+        "syd",
+        "yyz",
+    ]
 )
 VERCEL_FUNCTION_REGIONS = frozenset(
-    "arn1 bom1 cdg1 cle1 cpt1 dub1 dxb1 fra1 gru1 hkg1 hnd1 iad1 icn1 kix1 lhr1 pdx1 sfo1 sin1 syd1".split()
+    [
+        "arn1",
+        "bom1",
+        "cdg1",
+        "cle1",
+        "cpt1",
+        "dub1",
+        "dxb1",
+        "fra1",
+        "gru1",
+        "hkg1",
+        "hnd1",
+        "iad1",
+        "icn1",
+        "kix1",
+        "lhr1",
+        "pdx1",
+        "sfo1",
+        "sin1",
+        "syd1",
+    ]
 )
 VERCEL_FRAMEWORKS = frozenset(
-    """nextjs vite remix astro sveltekit sveltekit-1 nuxtjs create-react-app gatsby angular vue
-    ember svelte solidstart hono express fastapi flask""".split()
+    [
+        "nextjs",
+        "vite",
+        "remix",
+        "astro",
+        "sveltekit",
+        "sveltekit-1",
+        "nuxtjs",
+        "create-react-app",
+        "gatsby",
+        "angular",
+        "vue",
+        "ember",
+        "svelte",
+        "solidstart",
+        "hono",
+        "express",
+        "fastapi",
+        "flask",
+    ]
 )
-VERCEL_TARGETS = ("production", "preview", "development")
 # Fly guest limits per CPU (MB): shared 256..2048, performance 2048..8192, in 256 MB steps.
 FLY_MEMORY_PER_CPU = {"shared": (256, 2048), "performance": (2048, 8192)}
 FLY_CPUS = {"shared": (1, 2, 4, 8), "performance": (1, 2, 4, 8, 16)}
-
 
 
 def one_of(allowed: frozenset[str], what: str) -> AfterValidator:
@@ -61,10 +146,9 @@ IamPrincipalArn = Annotated[
     StringConstraints(pattern=r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$", max_length=600),
 ]
 RepoSlug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
-Hostname = Annotated[
-    str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)
-]
+Hostname = Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)]
 VercelTarget = Literal["production", "preview", "development"]
+VERCEL_TARGETS: tuple[VercelTarget, ...] = ("production", "preview", "development")
 Consumer = Literal["vercel:production", "vercel:preview", "vercel:development", "fly"]
 
 
@@ -77,9 +161,7 @@ class Problems(ValueError):
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
-    )
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
 def _raise_if(problems: list[tuple[str, str]]) -> None:
@@ -138,9 +220,7 @@ def to_snake(name: str) -> str:
 
 
 class Transition(Model):
-    storage_class: Literal[
-        "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"
-    ]
+    storage_class: Literal["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"]
     days: int = Field(ge=1)
 
 
@@ -175,20 +255,25 @@ class BackupsConfig(Model):
             t = self.transition
             if t.days >= self.retention_days:
                 problems.append(
-                    ("transition.days", f"{t.days} must be less than retentionDays ({self.retention_days}), "
-                     "or objects expire before they move")
+                    (
+                        "transition.days",
+                        f"{t.days} must be less than retentionDays ({self.retention_days}), "
+                        "or objects expire before they move",
+                    )
                 )
             if t.storage_class in ("STANDARD_IA", "ONEZONE_IA") and t.days < 30:
                 problems.append(("transition.days", f"{t.days}: S3 needs at least 30 days before {t.storage_class}"))
         lock_days = self.object_lock_days
         if self.object_lock.enabled and lock_days > self.retention_days:
             problems.append(
-                ("objectLock.days", f"{lock_days} exceeds retentionDays ({self.retention_days}): locked backups "
-                 "could not expire on schedule; use at most retentionDays")
+                (
+                    "objectLock.days",
+                    f"{lock_days} exceeds retentionDays ({self.retention_days}): locked backups "
+                    "could not expire on schedule; use at most retentionDays",
+                )
             )
-        if self.replication.enabled:
-            if self.replication.region is None:
-                problems.append(("replication.region", "required when replication is enabled"))
+        if self.replication.enabled and self.replication.region is None:
+            problems.append(("replication.region", "required when replication is enabled"))
         _raise_if(problems)
         return self
 
@@ -261,11 +346,15 @@ class SecretItem(Model):
     def _shape(self) -> SecretItem:
         problems = []
         if self.kind == "generated":
-            problems += [(f, "required for a generated secret") for f in ("encoding", "length")
-                         if getattr(self, f) is None]
+            problems += [
+                (f, "required for a generated secret") for f in ("encoding", "length") if getattr(self, f) is None
+            ]
         else:
-            problems += [(f, "only generated secrets have it; a provided secret is set with "
-                          "`pulumi config set --secret`") for f in ("encoding", "length") if getattr(self, f) is not None]
+            problems += [
+                (f, "only generated secrets have it; a provided secret is set with `pulumi config set --secret`")
+                for f in ("encoding", "length")
+                if getattr(self, f) is not None
+            ]
         dupes = sorted({c for c in self.consumers if self.consumers.count(c) > 1})
         problems += [("consumers", f"{d!r} listed twice") for d in dupes]
         _raise_if(problems)
@@ -305,9 +394,13 @@ class GitRepository(Model):
     production_branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$")] = "main"
 
 
+def _targets(*targets: VercelTarget) -> list[VercelTarget]:
+    return list(targets)
+
+
 class EnvVar(Model):
     value: str
-    targets: list[VercelTarget] = Field(default_factory=lambda: list(VERCEL_TARGETS), min_length=1)
+    targets: list[VercelTarget] = Field(default_factory=lambda: _targets(*VERCEL_TARGETS), min_length=1)
 
     @model_validator(mode="before")
     @classmethod
@@ -327,7 +420,7 @@ class VercelConfig(Model):
     ] = "standard_protection_new"
     domains: list[Hostname] = Field(default_factory=list)
     maintenance_mode: bool = False
-    maintenance_targets: list[VercelTarget] = Field(default_factory=lambda: ["production"], min_length=1)
+    maintenance_targets: list[VercelTarget] = Field(default_factory=lambda: _targets("production"), min_length=1)
     env: dict[EnvName, EnvVar] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -349,12 +442,18 @@ class Guest(Model):
     def _fly_sizes(self) -> Guest:
         problems = []
         if self.cpus not in FLY_CPUS[self.cpu_kind]:
-            problems.append(("cpus", f"{self.cpus}: a {self.cpu_kind} guest has one of {list(FLY_CPUS[self.cpu_kind])} CPUs"))
+            problems.append(
+                ("cpus", f"{self.cpus}: a {self.cpu_kind} guest has one of {list(FLY_CPUS[self.cpu_kind])} CPUs")
+            )
         else:
             lo, hi = (n * self.cpus for n in FLY_MEMORY_PER_CPU[self.cpu_kind])
             if not lo <= self.memory_mb <= hi or self.memory_mb % 256:
-                problems.append(("memoryMb", f"{self.memory_mb}: {self.cpus} {self.cpu_kind} CPU(s) take "
-                                 f"{lo}..{hi} MB in steps of 256"))
+                problems.append(
+                    (
+                        "memoryMb",
+                        f"{self.memory_mb}: {self.cpus} {self.cpu_kind} CPU(s) take {lo}..{hi} MB in steps of 256",
+                    )
+                )
         _raise_if(problems)
         return self
 
@@ -381,8 +480,14 @@ class HealthCheck(Model):
     @model_validator(mode="after")
     def _timeout_fits(self) -> HealthCheck:
         if self.timeout_seconds >= self.interval_seconds:
-            raise Problems([("timeoutSeconds", f"{self.timeout_seconds} must be less than intervalSeconds "
-                             f"({self.interval_seconds})")])
+            raise Problems(
+                [
+                    (
+                        "timeoutSeconds",
+                        f"{self.timeout_seconds} must be less than intervalSeconds ({self.interval_seconds})",
+                    )
+                ]
+            )
         return self
 
 
@@ -440,19 +545,16 @@ class StackConfig(Model):
         data = dict(data)
         data.setdefault("protect", prod)
 
-        def section(name: str) -> dict[str, Any]:
-            value = data.get(name)
-            if not isinstance(value, dict):
-                return value  # type: ignore[no-any-return]  # left for field validation to report
-            data[name] = value = dict(value)
-            return value
-
-        backups = section("backups")
+        backups = data.get("backups")
         if isinstance(backups, dict):
-            for sub in ("objectLock", "replication"):
-                part = backups.get(sub, {})
-                if isinstance(part, dict):
-                    backups[sub] = {"enabled": prod, **part}
+            data["backups"] = {
+                **backups,
+                **{
+                    part: {"enabled": prod, **backups.get(part, {})}
+                    for part in ("objectLock", "replication")
+                    if isinstance(backups.get(part, {}), dict)
+                },
+            }
         secrets = data.get("secrets", {})
         if isinstance(secrets, dict):
             data["secrets"] = {"failWhenStale": prod, **secrets}
@@ -468,23 +570,37 @@ class StackConfig(Model):
         if b.encryption == "aws:kms" and b.kms_key not in self.keys.purposes:
             problems.append(("backups.kmsKey", f"{b.kms_key!r} is not one of keys.purposes {self.keys.purposes}"))
         if b.replication.enabled and b.replication.region == self.aws_region:
-            problems.append(("backups.replication.region", f"must differ from aws:region ({self.aws_region}) "
-                             "to survive a regional disaster"))
+            problems.append(
+                (
+                    "backups.replication.region",
+                    f"must differ from aws:region ({self.aws_region}) to survive a regional disaster",
+                )
+            )
         if b.replication.enabled and b.encryption == "aws:kms":
-            problems.append(("backups.encryption", "replication of aws:kms backups needs a key in the replica "
-                             "region, which is not supported yet; use AES256 with replication"))
+            problems.append(
+                (
+                    "backups.encryption",
+                    "replication of aws:kms backups needs a key in the replica "
+                    "region, which is not supported yet; use AES256 with replication",
+                )
+            )
         for name, item in self.secrets.items.items():
             if name.startswith("NEXT_PUBLIC_") and item.vercel_targets:
-                problems.append((f"secrets.items.{name}.consumers", "a NEXT_PUBLIC_* variable is sent to the "
-                                 "browser and can never carry a secret"))
+                problems.append(
+                    (
+                        f"secrets.items.{name}.consumers",
+                        "a NEXT_PUBLIC_* variable is sent to the browser and can never carry a secret",
+                    )
+                )
             for var in (name, f"{name}_PREVIOUS"):
                 if var in self.vercel.env and item.vercel_targets:
                     problems.append((f"vercel.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
                 if var in self.fly.env and "fly" in item.consumers:
                     problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
         if prod and not self.fly.pinned:
-            problems.append(("fly.image", f"{self.fly.image!r}: production images are pinned by digest "
-                             "(…@sha256:<64 hex>)"))
+            problems.append(
+                ("fly.image", f"{self.fly.image!r}: production images are pinned by digest (…@sha256:<64 hex>)")
+            )
         if prod and sum(1 for n in self.fly.regions.values() if n > 0) < 2:
             problems.append(("fly.regions", "production runs machines in at least two regions"))
         _raise_if(problems)

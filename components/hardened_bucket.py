@@ -26,8 +26,8 @@ class HardenedBucketArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     region: str | None = None  # None: the provider's region
     object_lock: ObjectLockArgs | None = None
-    # Extra policy statements, given the bucket ARN once it is known.
-    extra_statements: Callable[[str], pulumi.Input[list[Statement]]] = field(default=lambda arn: [])
+    # Extra policy statements for this bucket, given its ARN.
+    extra_statements: Callable[[pulumi.Output[str]], pulumi.Input[list[Statement]]] = field(default=lambda arn: [])
 
 
 class HardenedBucket(pulumi.ComponentResource):
@@ -103,10 +103,8 @@ class HardenedBucket(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
             )
-        policy = self.bucket.arn.apply(
-            lambda arn: pulumi.Output.from_input(args.extra_statements(arn)).apply(
-                lambda extra: document(deny_insecure_transport(arn) + list(extra))
-            )
+        policy = pulumi.Output.all(self.bucket.arn, args.extra_statements(self.bucket.arn)).apply(
+            lambda a: document(deny_insecure_transport(a[0]) + list(a[1]))
         )
         aws.s3.BucketPolicy(
             name,

@@ -55,5 +55,8 @@ class KmsKeys(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.register_outputs(
-            {"keyArns": {p: k.arn for p, k in self.keys.items()}, "aliases": {p: a.name for p, a in self.aliases.items()}}
+            {
+                "keyArns": {p: k.arn for p, k in self.keys.items()},
+                "aliases": {p: a.name for p, a in self.aliases.items()},
+            }
         )

@@ -113,7 +113,7 @@ def _model_input(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if key == AWS_REGION_KEY:
             data["awsRegion"] = _parse(value)
         elif key.startswith(PREFIX):
-            name = key[len(PREFIX):]
+            name = key[len(PREFIX) :]
             if name.isupper():
                 continue  # provider-issued secret values, checked against the inventory below
             data[name] = _parse(value)
@@ -142,13 +142,15 @@ def load(
     provided: dict[str, pulumi.Output[str]] = {}
     warnings: list[str] = []
     items = secrets.items if secrets is not None else {}
-    for key in sorted(k for k in raw if k.startswith(PREFIX) and k[len(PREFIX):].isupper()):
-        name = key[len(PREFIX):]
+    for key in sorted(k for k in raw if k.startswith(PREFIX) and k[len(PREFIX) :].isupper()):
+        name = key[len(PREFIX) :]
         if secrets is not None and (name not in items or items[name].kind != "provided"):
             problems.append(f"{key}: not a provided secret in platform:secrets.items")
         elif key not in secret_keys:
-            problems.append(f"{key}: stored in plain text; run `pulumi config set --secret {name} "
-                            f"--stack {stack}` so it is encrypted")
+            problems.append(
+                f"{key}: stored in plain text; run `pulumi config set --secret {name} "
+                f"--stack {stack}` so it is encrypted"
+            )
     for name, item in items.items():
         key = PREFIX + name
         if item.kind == "provided":
@@ -183,9 +185,7 @@ def _secrets_alone(data: Mapping[str, Any]) -> SecretsConfig | None:
     if not isinstance(section, dict):
         return None
     try:
-        return SecretsConfig.model_validate(
-            {"failWhenStale": data.get("environment") == "production", **section}
-        )
+        return SecretsConfig.model_validate({"failWhenStale": data.get("environment") == "production", **section})
     except ValidationError:
         return None
 
@@ -193,8 +193,10 @@ def _secrets_alone(data: Mapping[str, Any]) -> SecretsConfig | None:
 def staleness(name: str, last: dt.date, due: dt.date | None, on: dt.date, stack: str) -> str | None:
     if due is None or on <= due:
         return None
-    return (f"secret {name} is stale: last rotated {last.isoformat()} ({(on - last).days} days ago), "
-            f"due {due.isoformat()}; rotate it with `python -m ops rotate {name} --stack {stack}`")
+    return (
+        f"secret {name} is stale: last rotated {last.isoformat()} ({(on - last).days} days ago), "
+        f"due {due.isoformat()}; rotate it with `python -m ops rotate {name} --stack {stack}`"
+    )
 
 
 def raw_pulumi_config() -> tuple[dict[str, Any], set[str]]:

@@ -50,15 +50,41 @@ def allow_access_logs(log_bucket_arn: str, source_bucket_arn: str, account_id: s
 
 
 KMS_ADMIN_ACTIONS = sorted(
-    """kms:CancelKeyDeletion kms:CreateAlias kms:DeleteAlias kms:DescribeKey kms:DisableKey
-    kms:DisableKeyRotation kms:EnableKey kms:EnableKeyRotation kms:GetKeyPolicy kms:GetKeyRotationStatus
-    kms:ListGrants kms:ListKeyRotations kms:ListResourceTags kms:PutKeyPolicy kms:RetireGrant
-    kms:RevokeGrant kms:RotateKeyOnDemand kms:ScheduleKeyDeletion kms:TagResource kms:UntagResource
-    kms:UpdateAlias kms:UpdateKeyDescription""".split()
+    [
+        "kms:CancelKeyDeletion",
+        "kms:CreateAlias",
+        "kms:DeleteAlias",
+        "kms:DescribeKey",
+        "kms:DisableKey",
+        "kms:DisableKeyRotation",
+        "kms:EnableKey",
+        "kms:EnableKeyRotation",
+        "kms:GetKeyPolicy",
+        "kms:GetKeyRotationStatus",
+        "kms:ListGrants",
+        "kms:ListKeyRotations",
+        "kms:ListResourceTags",
+        "kms:PutKeyPolicy",
+        "kms:RetireGrant",
+        "kms:RevokeGrant",
+        "kms:RotateKeyOnDemand",
+        "kms:ScheduleKeyDeletion",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:UpdateAlias",
+        "kms:UpdateKeyDescription",
+    ]
 )
 KMS_USE_ACTIONS = sorted(
-    """kms:Decrypt kms:DescribeKey kms:Encrypt kms:GenerateDataKey kms:GenerateDataKeyWithoutPlaintext
-    kms:ReEncryptFrom kms:ReEncryptTo""".split()
+    [
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+    ]
 )
 KMS_S3_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
 
@@ -92,7 +118,12 @@ def kms_key_policy(account_id: str, region: str, administrators: list[str], user
     ]
     if users:
         statements.append(
-            {"Sid": "KeyUsers", "Effect": "Allow", "Principal": {"AWS": users}, "Action": KMS_USE_ACTIONS,
-             "Resource": "*"}
+            {
+                "Sid": "KeyUsers",
+                "Effect": "Allow",
+                "Principal": {"AWS": users},
+                "Action": KMS_USE_ACTIONS,
+                "Resource": "*",
+            }
         )
     return document(statements)

@@ -78,8 +78,15 @@ class SecretsInventory(pulumi.ComponentResource):
         if item.encoding == "password":
             # Only URL-safe punctuation, so the value can sit in a connection string unescaped.
             password = random.RandomPassword(
-                f"{secret}-{slot}", length=item.length, special=True, override_special="-_.~",
-                min_lower=1, min_upper=1, min_numeric=1, keepers=keepers, opts=opts,
+                f"{secret}-{slot}",
+                length=item.length,
+                special=True,
+                override_special="-_.~",
+                min_lower=1,
+                min_upper=1,
+                min_numeric=1,
+                keepers=keepers,
+                opts=opts,
             )
             return pulumi.Output.secret(password.result)
         raw = random.RandomBytes(f"{secret}-{slot}", length=item.length, keepers=keepers, opts=opts)

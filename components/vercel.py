@@ -43,15 +43,30 @@ class VercelFrontend(pulumi.ComponentResource):
             self._variable(name, key, var.value, list(var.targets), sensitive=False, cfg=cfg)
         # Always declared, so turning maintenance on or off changes this one variable's value.
         self._variable(
-            name, MAINTENANCE_MODE, "true" if cfg.maintenance_mode else "false", list(cfg.maintenance_targets),
-            sensitive=False, cfg=cfg, comment="stack setting platform:vercel.maintenanceMode",
+            name,
+            MAINTENANCE_MODE,
+            "true" if cfg.maintenance_mode else "false",
+            list(cfg.maintenance_targets),
+            sensitive=False,
+            cfg=cfg,
+            comment="stack setting platform:vercel.maintenanceMode",
         )
         for key, value, targets in args.secret_env:
-            self._variable(name, key, value, targets, sensitive=True, cfg=cfg,
-                           comment="from platform:secrets; rotate with `python -m ops rotate`")
+            self._variable(
+                name,
+                key,
+                value,
+                targets,
+                sensitive=True,
+                cfg=cfg,
+                comment="from platform:secrets; rotate with `python -m ops rotate`",
+            )
         self.domains = [
             vercel.ProjectDomain(
-                f"{name}-{domain}", project_id=self.project.id, team_id=cfg.team_id, domain=domain,
+                f"{name}-{domain}",
+                project_id=self.project.id,
+                team_id=cfg.team_id,
+                domain=domain,
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for domain in cfg.domains
@@ -59,8 +74,15 @@ class VercelFrontend(pulumi.ComponentResource):
         self.register_outputs({"projectId": self.project.id, "domains": list(cfg.domains)})
 
     def _variable(
-        self, name: str, key: str, value: pulumi.Input[str], targets: list[str], *, sensitive: bool,
-        cfg: VercelConfig, comment: str | None = None,
+        self,
+        name: str,
+        key: str,
+        value: pulumi.Input[str],
+        targets: list[str],
+        *,
+        sensitive: bool,
+        cfg: VercelConfig,
+        comment: str | None = None,
     ) -> None:
         self.variables[key] = vercel.ProjectEnvironmentVariable(
             f"{name}-{key}",

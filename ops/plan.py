@@ -88,8 +88,15 @@ def as_text(synth: Synth, stack_file: str) -> str:
     roots = [r for r in synth.resources if synth.parent_of(r) is None]
 
     def walk(resource: Resource, depth: int) -> None:
-        flags = [f for f, on in (("protect", resource.protect), ("retain-on-delete", resource.retain_on_delete),
-                                 ("STALE", is_stale(resource, stale))) if on]
+        flags = [
+            f
+            for f, on in (
+                ("protect", resource.protect),
+                ("retain-on-delete", resource.retain_on_delete),
+                ("STALE", is_stale(resource, stale)),
+            )
+            if on
+        ]
         pad = "  " * depth
         lines.append(f"{pad}{resource.type}  {resource.name}" + (f"  [{', '.join(flags)}]" if flags else ""))
         for key, value in sorted(masked(resource).items()):

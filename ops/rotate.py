@@ -35,7 +35,7 @@ def _yaml() -> YAML:
 def rotate(stack: str, names: list[str], *, due: bool, on: dt.date, root: Path = ROOT) -> list[str]:
     path = stack_file(stack, root)
     if not path.exists():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise RotateError(f"unknown stack {stack!r}: no {path.name}; stacks here: {', '.join(known)}")
     yaml = _yaml()
     doc = yaml.load(path.read_text())
@@ -61,16 +61,22 @@ def rotate(stack: str, names: list[str], *, due: bool, on: dt.date, root: Path =
         record = items[name]["rotation"]
         item = inventory[name]
         if item.last_rotated >= on:
-            raise RotateError(f"{name} was last rotated {item.last_rotated}; rotating again on {on} would drop "
-                              "the value still served as the previous one")
+            raise RotateError(
+                f"{name} was last rotated {item.last_rotated}; rotating again on {on} would drop "
+                "the value still served as the previous one"
+            )
         record["generation"] = item.generation + 1
         record["lastRotated"] = DoubleQuotedScalarString(on.isoformat())
         if item.kind == "generated":
-            lines.append(f"{name}: generation {item.generation} -> {item.generation + 1}; a new value replaces the "
-                         f"older slot, the current one is served as {name}_PREVIOUS during the overlap")
+            lines.append(
+                f"{name}: generation {item.generation} -> {item.generation + 1}; a new value replaces the "
+                f"older slot, the current one is served as {name}_PREVIOUS during the overlap"
+            )
         else:
-            lines.append(f"{name}: generation {item.generation} -> {item.generation + 1}; set the new value too: "
-                         f"pulumi config set --secret {name} --stack {stack}")
+            lines.append(
+                f"{name}: generation {item.generation} -> {item.generation + 1}; set the new value too: "
+                f"pulumi config set --secret {name} --stack {stack}"
+            )
     with path.open("w") as out:
         yaml.dump(doc, out)
     lines.append(f"updated {path.name}; review with `git diff`, then `pulumi preview --diff -s {stack}`")

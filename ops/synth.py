@@ -153,8 +153,12 @@ class FakeProviders(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAMOCK",
-                    "id": ACCOUNT_ID}, []
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                "userId": "AIDAMOCK",
+                "id": ACCOUNT_ID,
+            }, []
         raise NotImplementedError(f"no fake for the call {args.token}; add one to FakeProviders.call")
 
 
@@ -229,7 +233,7 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
 def read_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
     path = stack_file(stack, root)
     if not path.exists():
-        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known)}")
     doc = YAML(typ="safe").load(path.read_text()) or {}
     return _plain(doc.get("config") or {})
@@ -252,7 +256,7 @@ def offline_config(stack: str, config: Mapping[str, Any]) -> tuple[dict[str, str
             secret_keys.append(key)
         else:
             out[key] = _to_config_value(value)
-    data = {k[len(PREFIX):]: v for k, v in config.items() if k.startswith(PREFIX)}
+    data = {k[len(PREFIX) :]: v for k, v in config.items() if k.startswith(PREFIX)}
     inventory = _secrets_alone(data)
     for name, item in (inventory.items if inventory else {}).items():
         key = PREFIX + name
@@ -302,7 +306,11 @@ def synthesize(
     logger.addHandler(handler)
     settings.ROOT.set(None)  # a fresh root stack per synth, so runs do not share exports
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=False, logger=logger,
+        mocks,
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        logger=logger,
         monitor=RecordingMonitor(mocks, synth),
     )
     set_all_config({k: _to_config_value(v) for k, v in config.items()}, list(secret_keys or []))

@@ -18,29 +18,53 @@ def test_backup_bucket_settings(prod: Synth, staging: Synth) -> None:
     for synth in (prod, staging):
         bucket = synth.get(BUCKET, "backups")
         assert bucket.inputs["forceDestroy"] is False
-        assert synth.get("aws:s3/bucketVersioning:BucketVersioning", "backups").inputs[
-            "versioningConfiguration"] == {"status": "Enabled"}
+        assert synth.get("aws:s3/bucketVersioning:BucketVersioning", "backups").inputs["versioningConfiguration"] == {
+            "status": "Enabled"
+        }
         assert synth.get(SSE, "backups").inputs["rules"] == [
-            {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": False}]
+            {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": False}
+        ]
         assert synth.get("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "backups").inputs == {
             "bucket": bucket.inputs.get("bucket") or synth.outputs["backupBucket"],
-            "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
-            "restrictPublicBuckets": True}
+            "blockPublicAcls": True,
+            "blockPublicPolicy": True,
+            "ignorePublicAcls": True,
+            "restrictPublicBuckets": True,
+        }
         assert synth.get("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "backups").inputs["rule"] == {
-            "objectOwnership": "BucketOwnerEnforced"}
-        assert synth.get(LIFECYCLE, "backups").inputs["rules"] == [{
-            "id": "expire-backups", "status": "Enabled", "filter": {"prefix": ""}, "expiration": {"days": 30},
-            "noncurrentVersionExpiration": {"noncurrentDays": 30},
-            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}]
+            "objectOwnership": "BucketOwnerEnforced"
+        }
+        assert synth.get(LIFECYCLE, "backups").inputs["rules"] == [
+            {
+                "id": "expire-backups",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "expiration": {"days": 30},
+                "noncurrentVersionExpiration": {"noncurrentDays": 30},
+                "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+            }
+        ]
 
 
 def test_bucket_policies_deny_plain_http_and_old_tls(prod: Synth) -> None:
     backups_arn = f"arn:aws:s3:::{prod.outputs['backupBucket']}"
     assert statements(prod.get(BUCKET_POLICY, "backups")) == [
-        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": [backups_arn, f"{backups_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        {"Sid": "DenyTlsBelow12", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-         "Resource": [backups_arn, f"{backups_arn}/*"], "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [backups_arn, f"{backups_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyTlsBelow12",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [backups_arn, f"{backups_arn}/*"],
+            "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+        },
     ]
     assert len(prod.of_type(BUCKET_POLICY)) == 4
     for policy in prod.of_type(BUCKET_POLICY):
@@ -51,15 +75,23 @@ def test_access_logs_go_to_a_private_bucket_with_its_own_expiry(prod: Synth) -> 
     logs_arn = f"arn:aws:s3:::{prod.outputs['accessLogBucket']}"
     backups_arn = f"arn:aws:s3:::{prod.outputs['backupBucket']}"
     assert statements(prod.get(BUCKET_POLICY, "backups-access-logs"))[2] == {
-        "Sid": "AllowS3ServerAccessLogs", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
-        "Action": "s3:PutObject", "Resource": f"{logs_arn}/s3-access/*",
-        "Condition": {"ArnLike": {"aws:SourceArn": backups_arn}, "StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}}
+        "Sid": "AllowS3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{logs_arn}/s3-access/*",
+        "Condition": {"ArnLike": {"aws:SourceArn": backups_arn}, "StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
+    }
     logging = prod.get("aws:s3/bucketLogging:BucketLogging", "backups-access-logs")
     assert (logging.inputs["bucket"], logging.inputs["targetBucket"], logging.inputs["targetPrefix"]) == (
-        prod.outputs["backupBucket"], prod.outputs["accessLogBucket"], "s3-access/")
+        prod.outputs["backupBucket"],
+        prod.outputs["accessLogBucket"],
+        "s3-access/",
+    )
     assert prod.get(LIFECYCLE, "backups-access-logs").inputs["rules"][0]["expiration"] == {"days": 90}
     assert prod.get(SSE, "backups-access-logs").inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {
-        "sseAlgorithm": "AES256"}
+        "sseAlgorithm": "AES256"
+    }
     assert prod.get(BUCKET, "backups-access-logs").inputs["objectLockEnabled"] is False
 
 
@@ -76,24 +108,47 @@ def test_replication_to_a_second_region_in_prod_only(prod: Synth, staging: Synth
     assert replica.inputs["region"] == "us-west-2"
     assert prod.get(BUCKET, "backups-replica-access-logs").inputs["region"] == "us-west-2"
     assert "region" not in prod.get(BUCKET, "backups").inputs
-    for sub in ("aws:s3/bucketVersioning:BucketVersioning", SSE, LIFECYCLE, BUCKET_POLICY,
-                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
+    for sub in (
+        "aws:s3/bucketVersioning:BucketVersioning",
+        SSE,
+        LIFECYCLE,
+        BUCKET_POLICY,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ):
         assert prod.get(sub, "backups-replica").inputs["region"] == "us-west-2", sub
     rule = prod.get(REPLICATION, "backups-replication")
     assert rule.inputs["bucket"] == prod.outputs["backupBucket"]
-    assert rule.inputs["rules"] == [{
-        "id": "replicate-backups", "status": "Enabled", "filter": {"prefix": ""},
-        "deleteMarkerReplication": {"status": "Disabled"},
-        "destination": {"bucket": prod.outputs["replicaBucketArn"], "storageClass": "STANDARD"}}]
+    assert rule.inputs["rules"] == [
+        {
+            "id": "replicate-backups",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "deleteMarkerReplication": {"status": "Disabled"},
+            "destination": {"bucket": prod.outputs["replicaBucketArn"], "storageClass": "STANDARD"},
+        }
+    ]
     role = prod.get(ROLE, "backups-replication")
-    assert statements(role, "assumeRolePolicy") == [{
-        "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}}]
+    assert statements(role, "assumeRolePolicy") == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
+        }
+    ]
     src, dst = prod.outputs["backupBucketArn"], prod.outputs["replicaBucketArn"]
     assert [(s["Action"], s["Resource"]) for s in statements(prod.get(ROLE_POLICY, "backups-replication"))] == [
         (["s3:GetReplicationConfiguration", "s3:ListBucket"], src),
-        (["s3:GetObjectLegalHold", "s3:GetObjectRetention", "s3:GetObjectVersionAcl",
-          "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging"], f"{src}/*"),
+        (
+            [
+                "s3:GetObjectLegalHold",
+                "s3:GetObjectRetention",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionTagging",
+            ],
+            f"{src}/*",
+        ),
         (["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"], f"{dst}/*"),
     ]
     assert staging.of_type(REPLICATION) == [] and staging.outputs["replicaBucket"] is None
@@ -102,12 +157,22 @@ def test_replication_to_a_second_region_in_prod_only(prod: Synth, staging: Synth
 def test_writer_can_only_put_under_its_prefix_and_reader_only_read(prod: Synth) -> None:
     bucket_arn = prod.outputs["backupBucketArn"]
     assert statements(prod.get(ROLE_POLICY, "backup-access-writer")) == [
-        {"Sid": "PutNewBackups", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/postgres/*"}]
+        {"Sid": "PutNewBackups", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/postgres/*"}
+    ]
     assert statements(prod.get(ROLE_POLICY, "backup-access-reader")) == [
-        {"Sid": "ListBackups", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
-         "Resource": bucket_arn},
-        {"Sid": "ReadBackups", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-         "Resource": f"{bucket_arn}/*"}]
+        {
+            "Sid": "ListBackups",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:ListBucketVersions"],
+            "Resource": bucket_arn,
+        },
+        {
+            "Sid": "ReadBackups",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": f"{bucket_arn}/*",
+        },
+    ]
 
 
 def test_no_iam_policy_has_a_wildcard_action_or_resource(prod: Synth) -> None:
@@ -120,46 +185,84 @@ def test_no_iam_policy_has_a_wildcard_action_or_resource(prod: Synth) -> None:
 
 def test_trust_policies_per_kind(prod: Synth, staging: Synth, synth: SynthFn) -> None:
     provider = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
-    assert statements(prod.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [{
-        "Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": "repo:learning-accelerator/platform:environment:production"}}}]
-    assert statements(staging.get(ROLE, "backup-access-writer"), "assumeRolePolicy")[0]["Condition"][
-        "StringEquals"]["token.actions.githubusercontent.com:sub"] == (
-        "repo:learning-accelerator/platform:ref:refs/heads/main")
-    assert statements(prod.get(ROLE, "backup-access-reader"), "assumeRolePolicy") == [{
-        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]
+    assert statements(prod.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": (
+                        "repo:learning-accelerator/platform:environment:production"
+                    ),
+                }
+            },
+        }
+    ]
+    assert statements(staging.get(ROLE, "backup-access-writer"), "assumeRolePolicy")[0]["Condition"]["StringEquals"][
+        "token.actions.githubusercontent.com:sub"
+    ] == ("repo:learning-accelerator/platform:ref:refs/heads/main")
+    assert statements(prod.get(ROLE, "backup-access-reader"), "assumeRolePolicy") == [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}
+    ]
     fly = synth("staging", {"platform:backups": {"writer": {"github": None, "fly": {"org": "acme", "app": "api"}}}})
-    assert statements(fly.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [{
-        "Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/oidc.fly.io/acme"},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {"oidc.fly.io/acme:aud": "sts.amazonaws.com"},
-                      "StringLike": {"oidc.fly.io/acme:sub": "acme:api:*"}}}]
+    assert statements(fly.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/oidc.fly.io/acme"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"oidc.fly.io/acme:aud": "sts.amazonaws.com"},
+                "StringLike": {"oidc.fly.io/acme:sub": "acme:api:*"},
+            },
+        }
+    ]
 
 
 def test_kms_encryption_option_uses_the_stack_key_with_bucket_keys(synth: SynthFn) -> None:
     s = synth("staging", {"platform:backups": {"encryption": "aws:kms"}})
     key_arn = s.outputs["kmsKeyArns"]["general"]
-    assert s.get(SSE, "backups").inputs["rules"] == [{
-        "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn},
-        "bucketKeyEnabled": True}]
+    assert s.get(SSE, "backups").inputs["rules"] == [
+        {
+            "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key_arn},
+            "bucketKeyEnabled": True,
+        }
+    ]
     assert statements(s.get(ROLE_POLICY, "backup-access-writer"))[1] == {
-        "Sid": "EncryptBackups", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-        "Resource": key_arn}
+        "Sid": "EncryptBackups",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": key_arn,
+    }
     assert statements(s.get(ROLE_POLICY, "backup-access-reader"))[2] == {
-        "Sid": "DecryptBackups", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn}
+        "Sid": "DecryptBackups",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key_arn,
+    }
     # the key policy lets account principals use the key through S3 only
     key_policy = json.loads(s.get("aws:kms/key:Key", "keys-general").inputs["policy"])
     assert key_policy["Statement"][1]["Action"] == KMS_S3_ACTIONS
 
 
 def test_transition_and_retention_reach_the_lifecycle(synth: SynthFn) -> None:
-    s = synth("staging", {"platform:backups": {"retentionDays": 90, "noncurrentVersionDays": 7,
-                                               "transition": {"storageClass": "GLACIER_IR", "days": 30}}})
+    s = synth(
+        "staging",
+        {
+            "platform:backups": {
+                "retentionDays": 90,
+                "noncurrentVersionDays": 7,
+                "transition": {"storageClass": "GLACIER_IR", "days": 30},
+            }
+        },
+    )
     rule = s.get(LIFECYCLE, "backups").inputs["rules"][0]
     assert (rule["expiration"], rule["noncurrentVersionExpiration"], rule["transitions"]) == (
-        {"days": 90}, {"noncurrentDays": 7}, [{"days": 30, "storageClass": "GLACIER_IR"}])
+        {"days": 90},
+        {"noncurrentDays": 7},
+        [{"days": 30, "storageClass": "GLACIER_IR"}],
+    )
 
 
 def test_bucket_parts_live_inside_their_hardened_bucket(prod: Synth) -> None:

@@ -12,7 +12,10 @@ PROD_MACHINES = ["learning-accelerator-api-iad-1", "learning-accelerator-api-iad
 def test_machine_counts_per_region(prod: Synth, staging: Synth) -> None:
     assert names(prod, FLY_MACHINE) == PROD_MACHINES
     assert {m.name: m.inputs["region"] for m in prod.of_type(FLY_MACHINE)} == {
-        PROD_MACHINES[0]: "iad", PROD_MACHINES[1]: "iad", PROD_MACHINES[2]: "ord"}
+        PROD_MACHINES[0]: "iad",
+        PROD_MACHINES[1]: "iad",
+        PROD_MACHINES[2]: "ord",
+    }
     assert names(staging, FLY_MACHINE) == ["learning-accelerator-api-staging-iad-1"]
     app = prod.get(FLY_APP, "api")
     assert (app.inputs, app.protect) == ({"name": "learning-accelerator-api", "org": "learning-accelerator"}, True)
@@ -27,20 +30,40 @@ def test_machine_config_and_health_check(prod: Synth) -> None:
         assert cfg["guest"] == {"cpuKind": "shared", "cpus": 1, "memoryMb": 1024}
         assert cfg["env"] == {"LOG_LEVEL": "info"}
         assert cfg["restart"] == {"policy": "on-failure", "maxRetries": 10}
-        assert cfg["services"] == [{
-            "protocol": "tcp", "internalPort": 8080, "autostart": True, "autostop": "off",
-            "ports": [{"port": 80, "handlers": ["http"], "forceHttps": True},
-                      {"port": 443, "handlers": ["tls", "http"]}],
-            "concurrency": {"type": "requests", "softLimit": 200, "hardLimit": 250},
-            "checks": [{"type": "http", "protocol": "http", "method": "GET", "port": 8080, "path": "/health",
-                        "interval": "30s", "timeout": "5s", "gracePeriod": "10s"}]}]
+        assert cfg["services"] == [
+            {
+                "protocol": "tcp",
+                "internalPort": 8080,
+                "autostart": True,
+                "autostop": "off",
+                "ports": [
+                    {"port": 80, "handlers": ["http"], "forceHttps": True},
+                    {"port": 443, "handlers": ["tls", "http"]},
+                ],
+                "concurrency": {"type": "requests", "softLimit": 200, "hardLimit": 250},
+                "checks": [
+                    {
+                        "type": "http",
+                        "protocol": "http",
+                        "method": "GET",
+                        "port": 8080,
+                        "path": "/health",
+                        "interval": "30s",
+                        "timeout": "5s",
+                        "gracePeriod": "10s",
+                    }
+                ],
+            }
+        ]
 
 
 def test_machines_roll_one_at_a_time_per_region(prod: Synth) -> None:
     secrets_urn = prod.get(FLY_SECRETS, "api").urn
     machine_urns = {m.urn for m in prod.of_type(FLY_MACHINE)}
-    deps = {m.name: sorted(prod.by_urn(u).name for u in m.dependencies if u in machine_urns)
-            for m in prod.of_type(FLY_MACHINE)}
+    deps = {
+        m.name: sorted(prod.by_urn(u).name for u in m.dependencies if u in machine_urns)
+        for m in prod.of_type(FLY_MACHINE)
+    }
     assert deps == {PROD_MACHINES[0]: [], PROD_MACHINES[1]: [PROD_MACHINES[0]], PROD_MACHINES[2]: []}
     assert all(secrets_urn in m.dependencies for m in prod.of_type(FLY_MACHINE))
 
@@ -62,9 +85,14 @@ def test_app_secrets_are_secret_and_environment_is_plain(staging: Synth) -> None
     secrets = staging.get(FLY_SECRETS, "api")
     assert secrets.inputs["app"] == "learning-accelerator-api-staging"
     assert secrets.secret_paths == ["values"]
-    assert sorted(secrets.inputs["values"]) == ["CRON_SECRET", "OPENAI_API_KEY", "SECRET_KEY",
-                                                "SUPABASE_SERVICE_ROLE_KEY"]
+    assert sorted(secrets.inputs["values"]) == [
+        "CRON_SECRET",
+        "OPENAI_API_KEY",
+        "SECRET_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+    ]
     machine = staging.get(FLY_MACHINE, "learning-accelerator-api-staging-iad-1")
     assert machine.secret_paths == [] and machine.inputs["config"]["env"] == {"LOG_LEVEL": "debug"}
     assert machine.inputs["config"]["metadata"] == {
-        "secrets-generations": "CRON_SECRET=1,OPENAI_API_KEY=1,SECRET_KEY=1,SUPABASE_SERVICE_ROLE_KEY=1"}
+        "secrets-generations": "CRON_SECRET=1,OPENAI_API_KEY=1,SECRET_KEY=1,SUPABASE_SERVICE_ROLE_KEY=1"
+    }

@@ -15,7 +15,8 @@ def test_key_settings_and_alias(prod: Synth, staging: Synth) -> None:
         assert key.inputs["rotationPeriodInDays"] == 90
         assert key.inputs["deletionWindowInDays"] == 30
         assert key.inputs["description"] == (
-            f"learning-accelerator {env}: general data key (alias/learning-accelerator-general-{env})")
+            f"learning-accelerator {env}: general data key (alias/learning-accelerator-general-{env})"
+        )
         assert key.inputs["tags"]["purpose"] == "general"
         alias = synth.get(ALIAS, "keys-general")
         assert alias.inputs["name"] == f"alias/learning-accelerator-general-{env}"
@@ -25,12 +26,23 @@ def test_key_settings_and_alias(prod: Synth, staging: Synth) -> None:
 def test_key_policy_names_its_principals(prod: Synth) -> None:
     root = f"arn:aws:iam::{ACCOUNT_ID}:root"
     assert statements(prod.get(KEY, "keys-general")) == [
-        {"Sid": "KeyAdministrators", "Effect": "Allow", "Principal": {"AWS": [root]}, "Action": KMS_ADMIN_ACTIONS,
-         "Resource": "*"},
-        {"Sid": "UseThroughS3InThisAccount", "Effect": "Allow", "Principal": {"AWS": root},
-         "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": "*",
-         "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com",
-                                        "kms:CallerAccount": ACCOUNT_ID}}},
+        {
+            "Sid": "KeyAdministrators",
+            "Effect": "Allow",
+            "Principal": {"AWS": [root]},
+            "Action": KMS_ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "UseThroughS3InThisAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:CallerAccount": ACCOUNT_ID}
+            },
+        },
     ]
 
 
@@ -43,15 +55,32 @@ def test_no_statement_has_a_wildcard_principal_or_action(prod: Synth) -> None:
 def test_purposes_administrators_users_and_period_from_config(synth: SynthFn) -> None:
     admin = "arn:aws:iam::111122223333:role/platform-admin"
     user = "arn:aws:iam::111122223333:role/payments-api"
-    s = synth("prod", {"platform:keys": {"purposes": ["general", "payments"], "rotationPeriodDays": 180,
-                                         "deletionWindowDays": 14, "administrators": [admin], "users": [user]}})
+    s = synth(
+        "prod",
+        {
+            "platform:keys": {
+                "purposes": ["general", "payments"],
+                "rotationPeriodDays": 180,
+                "deletionWindowDays": 14,
+                "administrators": [admin],
+                "users": [user],
+            }
+        },
+    )
     assert names(s, KEY) == ["keys-general", "keys-payments"]
-    assert s.outputs["kmsKeyAliases"] == {"general": "alias/learning-accelerator-general-production",
-                                          "payments": "alias/learning-accelerator-payments-production"}
+    assert s.outputs["kmsKeyAliases"] == {
+        "general": "alias/learning-accelerator-general-production",
+        "payments": "alias/learning-accelerator-payments-production",
+    }
     key = s.get(KEY, "keys-payments")
     assert (key.inputs["rotationPeriodInDays"], key.inputs["deletionWindowInDays"]) == (180, 14)
     assert (key.protect, key.retain_on_delete) == (True, True)
     policy = statements(key)
     assert policy[0]["Principal"] == {"AWS": [admin]}
-    assert policy[2] == {"Sid": "KeyUsers", "Effect": "Allow", "Principal": {"AWS": [user]},
-                         "Action": KMS_USE_ACTIONS, "Resource": "*"}
+    assert policy[2] == {
+        "Sid": "KeyUsers",
+        "Effect": "Allow",
+        "Principal": {"AWS": [user]},
+        "Action": KMS_USE_ACTIONS,
+        "Resource": "*",
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,9 @@ from tests.conftest import TODAY
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ops", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ops", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_plan_prints_the_resource_tree_without_secret_values() -> None:
@@ -28,8 +30,10 @@ def test_plan_prints_the_resource_tree_without_secret_values() -> None:
     assert out.splitlines()[1] == "72 resources; 7 protected."
     assert "  aws:s3/bucket:Bucket  backups  [protect, retain-on-delete]" in out
     assert "      values: [secret]" in out
-    assert ("  platform:OPENAI_API_KEY: [placeholder: not in Pulumi.prod.yaml; pulumi config set --secret "
-            "OPENAI_API_KEY --stack prod]") in out
+    assert (
+        "  platform:OPENAI_API_KEY: [placeholder: not in Pulumi.prod.yaml; pulumi config set --secret "
+        "OPENAI_API_KEY --stack prod]"
+    ) in out
     # no fake random value and no marked placeholder leaks into a resource's inputs
     payload = json.loads(run("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout)
     assert "[placeholder" not in json.dumps([r["inputs"] for r in payload])
@@ -40,11 +44,23 @@ def test_plan_json_has_one_object_per_resource() -> None:
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     assert len(rows) == 43
-    assert set(rows[0]) == {"type", "name", "urn", "parent", "inputs", "secretInputs", "protect", "retainOnDelete",
-                            "stale"}
+    assert set(rows[0]) == {
+        "type",
+        "name",
+        "urn",
+        "parent",
+        "inputs",
+        "secretInputs",
+        "protect",
+        "retainOnDelete",
+        "stale",
+    }
     fly_secrets = next(r for r in rows if r["type"] == "flyio:index:Secrets")
     assert (fly_secrets["inputs"]["values"], fly_secrets["secretInputs"], fly_secrets["parent"]) == (
-        "[secret]", ["values"], {"type": "platform:delivery:FlyApi", "name": "api"})
+        "[secret]",
+        ["values"],
+        {"type": "platform:delivery:FlyApi", "name": "api"},
+    )
 
 
 def test_plan_marks_stale_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,8 +72,11 @@ def test_plan_marks_stale_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_plan_of_a_broken_stack_exits_non_zero_with_the_message(tmp_path: Path) -> None:
     broken = ROOT / "Pulumi.broken-test.yaml"
-    broken.write_text((ROOT / "Pulumi.staging.yaml").read_text().replace(
-        "  platform:fly:\n", "  platform:fly:\n    guest:\n      memoryMB: 512\n", 1))
+    broken.write_text(
+        (ROOT / "Pulumi.staging.yaml")
+        .read_text()
+        .replace("  platform:fly:\n", "  platform:fly:\n    guest:\n      memoryMB: 512\n", 1)
+    )
     try:
         result = run("plan", "broken-test")
     finally:
@@ -69,8 +88,10 @@ def test_plan_of_a_broken_stack_exits_non_zero_with_the_message(tmp_path: Path) 
 
 def test_plan_of_an_unknown_stack() -> None:
     result = run("plan", "dev")
-    assert (result.returncode, result.stderr.strip()) == (2, "error: no stack file Pulumi.dev.yaml; stacks here: "
-                                                             "prod, staging")
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        "error: no stack file Pulumi.dev.yaml; stacks here: prod, staging",
+    )
 
 
 @pytest.fixture
@@ -84,8 +105,12 @@ def test_rotate_changes_one_line_and_keeps_comments_and_order(project: Path) -> 
     rotate("prod", ["CRON_SECRET"], due=False, on=TODAY, root=project)
     after = (project / "Pulumi.prod.yaml").read_text().splitlines()
     diff = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
-    assert diff == [('        rotation: {generation: 2, lastRotated: "2026-11-02"}',
-                     '        rotation: {generation: 3, lastRotated: "2026-11-23"}')]
+    assert diff == [
+        (
+            '        rotation: {generation: 2, lastRotated: "2026-11-02"}',
+            '        rotation: {generation: 3, lastRotated: "2026-11-23"}',
+        )
+    ]
     assert any(line.startswith("# Production") for line in after)
     assert "      region: us-west-2 # second region for a regional disaster (RTO 4 h, RPO 24 h)" in after
 
@@ -93,17 +118,26 @@ def test_rotate_changes_one_line_and_keeps_comments_and_order(project: Path) -> 
 def test_rotate_due_picks_every_overdue_secret(project: Path) -> None:
     lines = rotate("prod", [], due=True, on=TODAY.replace(year=2027), root=project)
     assert [line.split(":")[0] for line in lines[:-1]] == [
-        "SECRET_KEY", "CRON_SECRET", "NEXTAUTH_SECRET", "ENCRYPTION_KEY", "SUPABASE_SERVICE_ROLE_KEY",
-        "ELEVENLABS_API_KEY"]  # OPENAI_API_KEY rotates on demand only
-    assert lines[4] == ("SUPABASE_SERVICE_ROLE_KEY: generation 1 -> 2; set the new value too: pulumi config set "
-                        "--secret SUPABASE_SERVICE_ROLE_KEY --stack prod")
+        "SECRET_KEY",
+        "CRON_SECRET",
+        "NEXTAUTH_SECRET",
+        "ENCRYPTION_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+        "ELEVENLABS_API_KEY",
+    ]  # OPENAI_API_KEY rotates on demand only
+    assert lines[4] == (
+        "SUPABASE_SERVICE_ROLE_KEY: generation 1 -> 2; set the new value too: pulumi config set "
+        "--secret SUPABASE_SERVICE_ROLE_KEY --stack prod"
+    )
 
 
 def test_rotate_errors(project: Path) -> None:
-    with pytest.raises(RotateError, match="unknown secret\\(s\\) NOPE in Pulumi.prod.yaml; known: SECRET_KEY, "):
+    with pytest.raises(RotateError, match=re.escape("unknown secret(s) NOPE in Pulumi.prod.yaml; known: SECRET_KEY, ")):
         rotate("prod", ["NOPE"], due=False, on=TODAY, root=project)
-    with pytest.raises(RotateError, match="unknown stack 'dev': no Pulumi.dev.yaml; stacks here: prod"):
+    with pytest.raises(RotateError, match=re.escape("unknown stack 'dev': no Pulumi.dev.yaml; stacks here: prod")):
         rotate("dev", ["SECRET_KEY"], due=False, on=TODAY, root=project)
-    with pytest.raises(RotateError, match="SECRET_KEY was last rotated 2026-11-02; rotating again on 2026-11-02"):
+    with pytest.raises(
+        RotateError, match=re.escape("SECRET_KEY was last rotated 2026-11-02; rotating again on 2026-11-02")
+    ):
         rotate("prod", ["SECRET_KEY"], due=False, on=TODAY.replace(day=2), root=project)
     assert main(["rotate", "NOPE", "--stack", "prod"]) == 2

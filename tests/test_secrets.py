@@ -19,20 +19,42 @@ from tests.helpers import FLY_MACHINE, FLY_SECRETS, RANDOM_BYTES, RANDOM_PASSWOR
 def test_sizes_and_encodings_from_the_runbooks(prod: Synth) -> None:
     # openssl rand -hex 32 / -hex 16 / -base64 32 (runbooks 001, 002)
     assert {r.name: r.inputs["length"] for r in prod.of_type(RANDOM_BYTES)} == {
-        "SECRET_KEY-a": 32, "SECRET_KEY-b": 32, "CRON_SECRET-a": 16, "CRON_SECRET-b": 16,
-        "NEXTAUTH_SECRET-a": 32, "NEXTAUTH_SECRET-b": 32, "ENCRYPTION_KEY-a": 32, "ENCRYPTION_KEY-b": 32}
+        "SECRET_KEY-a": 32,
+        "SECRET_KEY-b": 32,
+        "CRON_SECRET-a": 16,
+        "CRON_SECRET-b": 16,
+        "NEXTAUTH_SECRET-a": 32,
+        "NEXTAUTH_SECRET-b": 32,
+        "ENCRYPTION_KEY-a": 32,
+        "ENCRYPTION_KEY-b": 32,
+    }
     hex_value = prod.get(RANDOM_BYTES, "SECRET_KEY-a").outputs["hex"]
     assert len(hex_value) == 64 and int(hex_value, 16) >= 0
     assert len(base64.b64decode(prod.get(RANDOM_BYTES, "NEXTAUTH_SECRET-a").outputs["base64"])) == 32
 
 
 def test_password_encoding_uses_url_safe_punctuation(synth: SynthFn) -> None:
-    s = synth("staging", {"platform:secrets": {"items": {"DB_PASSWORD": {
-        "kind": "generated", "encoding": "password", "length": 40, "rotationDays": 90,
-        "rotation": {"lastRotated": "2026-11-01"}, "consumers": ["fly"]}}}})
+    s = synth(
+        "staging",
+        {
+            "platform:secrets": {
+                "items": {
+                    "DB_PASSWORD": {
+                        "kind": "generated",
+                        "encoding": "password",
+                        "length": 40,
+                        "rotationDays": 90,
+                        "rotation": {"lastRotated": "2026-11-01"},
+                        "consumers": ["fly"],
+                    }
+                }
+            }
+        },
+    )
     pw = s.get(RANDOM_PASSWORD, "DB_PASSWORD-a")
-    assert {k: pw.inputs[k] for k in ("length", "special", "overrideSpecial", "minLower", "minUpper", "minNumeric")} == {
-        "length": 40, "special": True, "overrideSpecial": "-_.~", "minLower": 1, "minUpper": 1, "minNumeric": 1}
+    assert {
+        k: pw.inputs[k] for k in ("length", "special", "overrideSpecial", "minLower", "minUpper", "minNumeric")
+    } == {"length": 40, "special": True, "overrideSpecial": "-_.~", "minLower": 1, "minUpper": 1, "minNumeric": 1}
 
 
 def test_keepers_derive_from_the_generation(prod: Synth) -> None:
@@ -69,8 +91,11 @@ def test_rotating_one_secret_replaces_one_random_resource_and_updates_only_its_c
     assert before.get(RANDOM_BYTES, "SECRET_KEY-b").inputs["keepers"] == {"generation": "2"}
     assert after.get(RANDOM_BYTES, "SECRET_KEY-b").inputs["keepers"] == {"generation": "4"}
     # SECRET_KEY goes only to Fly: the app secrets, and the machines roll to boot with it
-    assert inputs_changed == {(RANDOM_BYTES, "SECRET_KEY-b"), (FLY_SECRETS, "api"),
-                              *{(FLY_MACHINE, n) for n in names(before, FLY_MACHINE)}}
+    assert inputs_changed == {
+        (RANDOM_BYTES, "SECRET_KEY-b"),
+        (FLY_SECRETS, "api"),
+        *{(FLY_MACHINE, n) for n in names(before, FLY_MACHINE)},
+    }
 
 
 def test_rotating_a_vercel_only_secret_leaves_fly_alone(project_copy: Path) -> None:
@@ -81,8 +106,10 @@ def test_rotating_a_vercel_only_secret_leaves_fly_alone(project_copy: Path) -> N
     assert inputs_changed == {(RANDOM_BYTES, "NEXTAUTH_SECRET-a"), (VERCEL_ENV, "frontend-NEXTAUTH_SECRET")}
     # the overlap starts: the value served until now is also served as NEXTAUTH_SECRET_PREVIOUS
     assert (added, removed) == ({(VERCEL_ENV, "frontend-NEXTAUTH_SECRET_PREVIOUS")}, set())
-    assert after.get(VERCEL_ENV, "frontend-NEXTAUTH_SECRET_PREVIOUS").inputs["value"] == before.get(
-        VERCEL_ENV, "frontend-NEXTAUTH_SECRET").inputs["value"]
+    assert (
+        after.get(VERCEL_ENV, "frontend-NEXTAUTH_SECRET_PREVIOUS").inputs["value"]
+        == before.get(VERCEL_ENV, "frontend-NEXTAUTH_SECRET").inputs["value"]
+    )
 
 
 def value_of(synth: Synth, key: str) -> str:
@@ -108,16 +135,18 @@ def test_overlap_slots_across_two_successive_rotations(project_copy: Path) -> No
 
 
 def test_previous_value_stops_after_the_overlap(synth: SynthFn) -> None:
-    rotated = {"platform:secrets": {"items": {"NEXTAUTH_SECRET": {"rotation": {"generation": 5,
-                                                                               "lastRotated": "2026-11-20"}}}}}
+    rotated = {
+        "platform:secrets": {"items": {"NEXTAUTH_SECRET": {"rotation": {"generation": 5, "lastRotated": "2026-11-20"}}}}
+    }
     last_day = synth("prod", rotated, today=dt.date(2026, 11, 21))  # overlapDays 1: still served
     assert "frontend-NEXTAUTH_SECRET_PREVIOUS" in names(last_day, VERCEL_ENV)
     after = synth("prod", rotated, today=dt.date(2026, 11, 22))
     assert "frontend-NEXTAUTH_SECRET_PREVIOUS" not in names(after, VERCEL_ENV)
 
 
-STALE_CASE = {"platform:secrets": {"items": {"SECRET_KEY": {"rotation": {"generation": 3,
-                                                                         "lastRotated": "2026-08-25"}}}}}
+STALE_CASE = {
+    "platform:secrets": {"items": {"SECRET_KEY": {"rotation": {"generation": 3, "lastRotated": "2026-08-25"}}}}
+}
 
 
 def test_staleness_warns_on_the_day_after_the_due_date(synth: SynthFn) -> None:
@@ -126,23 +155,32 @@ def test_staleness_warns_on_the_day_after_the_due_date(synth: SynthFn) -> None:
     late = synth("staging", STALE_CASE, today=due + dt.timedelta(days=1))
     assert late.warnings == [
         "secret SECRET_KEY is stale: last rotated 2026-08-25 (91 days ago), due 2026-11-23; "
-        "rotate it with `python -m ops rotate SECRET_KEY --stack staging`"]
+        "rotate it with `python -m ops rotate SECRET_KEY --stack staging`"
+    ]
 
 
 def test_staleness_is_an_error_in_prod(synth: SynthFn) -> None:
     synth("prod", STALE_CASE, today=dt.date(2026, 11, 23))
-    with pytest.raises(ConfigError, match=r"platform:secrets.items.SECRET_KEY: secret SECRET_KEY is stale: last "
-                                          r"rotated 2026-08-25 \(91 days ago\), due 2026-11-23"):
+    with pytest.raises(
+        ConfigError,
+        match=r"platform:secrets.items.SECRET_KEY: secret SECRET_KEY is stale: last "
+        r"rotated 2026-08-25 \(91 days ago\), due 2026-11-23",
+    ):
         synth("prod", STALE_CASE, today=dt.date(2026, 11, 24))
-    relaxed = synth("prod", {**STALE_CASE, "platform:secrets": {**STALE_CASE["platform:secrets"],
-                                                                 "failWhenStale": False}},
-                    today=dt.date(2026, 11, 24))
+    relaxed = synth(
+        "prod",
+        {**STALE_CASE, "platform:secrets": {**STALE_CASE["platform:secrets"], "failWhenStale": False}},
+        today=dt.date(2026, 11, 24),
+    )
     assert len(relaxed.warnings) == 1
 
 
 def test_on_demand_secrets_never_go_stale(synth: SynthFn) -> None:
-    s = synth("staging", {"platform:secrets": {"items": {"OPENAI_API_KEY": {"rotation": {
-        "lastRotated": "2020-01-01"}}}}}, today=TODAY)
+    s = synth(
+        "staging",
+        {"platform:secrets": {"items": {"OPENAI_API_KEY": {"rotation": {"lastRotated": "2020-01-01"}}}}},
+        today=TODAY,
+    )
     assert s.warnings == []
 
 
@@ -154,8 +192,13 @@ def test_every_consumer_input_fed_by_a_secret_is_secret(prod: Synth) -> None:
         assert r.secret_paths == ["value"] and r.inputs["sensitive"] is True
     fly = prod.get(FLY_SECRETS, "api")
     assert fly.secret_paths == ["values"]
-    assert sorted(fly.inputs["values"]) == ["CRON_SECRET", "ELEVENLABS_API_KEY", "OPENAI_API_KEY", "SECRET_KEY",
-                                            "SUPABASE_SERVICE_ROLE_KEY"]
+    assert sorted(fly.inputs["values"]) == [
+        "CRON_SECRET",
+        "ELEVENLABS_API_KEY",
+        "OPENAI_API_KEY",
+        "SECRET_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+    ]
     for machine in prod.of_type(FLY_MACHINE):
         values = {v for r in prod.of_type(RANDOM_BYTES) for v in (r.outputs["hex"], r.outputs["base64"])}
         assert not any(v in repr(machine.inputs) for v in values)

@@ -14,20 +14,34 @@ from tests.helpers import BUCKET, KEY
 
 def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
     assert Counter(r.type for r in prod.resources) == {
-        "platform:security:KmsKeys": 1, "aws:kms/key:Key": 1, "aws:kms/alias:Alias": 1,
-        "platform:backups:BackupStorage": 1, "platform:storage:HardenedBucket": 4, "aws:s3/bucket:Bucket": 4,
+        "platform:security:KmsKeys": 1,
+        "aws:kms/key:Key": 1,
+        "aws:kms/alias:Alias": 1,
+        "platform:backups:BackupStorage": 1,
+        "platform:storage:HardenedBucket": 4,
+        "aws:s3/bucket:Bucket": 4,
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 4,
-        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4, "aws:s3/bucketVersioning:BucketVersioning": 4,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 4,
+        "aws:s3/bucketVersioning:BucketVersioning": 4,
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 4,
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
-        "aws:s3/bucketPolicy:BucketPolicy": 4, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 2,
-        "aws:s3/bucketLogging:BucketLogging": 2, "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
-        "platform:backups:BackupAccess": 1, "aws:iam/role:Role": 3, "aws:iam/rolePolicy:RolePolicy": 3,
-        "platform:secrets:SecretsInventory": 1, "random:index/randomBytes:RandomBytes": 8,
-        "platform:delivery:VercelFrontend": 1, "vercel:index/project:Project": 1,
+        "aws:s3/bucketPolicy:BucketPolicy": 4,
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 2,
+        "aws:s3/bucketLogging:BucketLogging": 2,
+        "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
+        "platform:backups:BackupAccess": 1,
+        "aws:iam/role:Role": 3,
+        "aws:iam/rolePolicy:RolePolicy": 3,
+        "platform:secrets:SecretsInventory": 1,
+        "random:index/randomBytes:RandomBytes": 8,
+        "platform:delivery:VercelFrontend": 1,
+        "vercel:index/project:Project": 1,
         "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": 6,
         "vercel:index/projectDomain:ProjectDomain": 1,
-        "platform:delivery:FlyApi": 1, "flyio:index:App": 1, "flyio:index:Secrets": 1, "flyio:index:Machine": 3,
+        "platform:delivery:FlyApi": 1,
+        "flyio:index:App": 1,
+        "flyio:index:Secrets": 1,
+        "flyio:index:Machine": 3,
     }
 
 
@@ -67,8 +81,11 @@ def test_every_taggable_aws_resource_carries_the_four_tags(prod: Synth) -> None:
         if r.type.startswith("aws:") and "tags" in r.inputs:
             tags = r.inputs["tags"]
             assert {k: tags[k] for k in ("app", "environment", "managed-by", "data-classification")} == {
-                "app": "learning-accelerator", "environment": "production", "managed-by": "pulumi",
-                "data-classification": "confidential"}, r.name
+                "app": "learning-accelerator",
+                "environment": "production",
+                "managed-by": "pulumi",
+                "data-classification": "confidential",
+            }, r.name
 
 
 def test_prod_exports(prod: Synth) -> None:
@@ -85,8 +102,15 @@ def test_prod_exports(prod: Synth) -> None:
     assert out["vercelProject"] == "learning-accelerator"
     assert out["vercelDomains"] == ["app.learningaccelerator.com"]
     assert out["maintenanceMode"] is False
-    assert out["secretGenerations"] == {"SECRET_KEY": 3, "CRON_SECRET": 2, "NEXTAUTH_SECRET": 4, "ENCRYPTION_KEY": 2,
-                                        "SUPABASE_SERVICE_ROLE_KEY": 1, "OPENAI_API_KEY": 1, "ELEVENLABS_API_KEY": 1}
+    assert out["secretGenerations"] == {
+        "SECRET_KEY": 3,
+        "CRON_SECRET": 2,
+        "NEXTAUTH_SECRET": 4,
+        "ENCRYPTION_KEY": 2,
+        "SUPABASE_SERVICE_ROLE_KEY": 1,
+        "OPENAI_API_KEY": 1,
+        "ELEVENLABS_API_KEY": 1,
+    }
 
 
 def test_staging_exports_no_replica(staging: Synth) -> None:

@@ -9,16 +9,24 @@ from tests.helpers import VERCEL_DOMAIN, VERCEL_ENV, VERCEL_PROJECT, changed, na
 
 def test_project_settings(prod: Synth, staging: Synth) -> None:
     p = prod.get(VERCEL_PROJECT, "frontend").inputs
-    assert {k: p[k] for k in ("name", "framework", "rootDirectory", "gitRepository", "resourceConfig",
-                              "vercelAuthentication")} == {
-        "name": "learning-accelerator", "framework": "nextjs", "rootDirectory": "frontend",
+    assert {
+        k: p[k]
+        for k in ("name", "framework", "rootDirectory", "gitRepository", "resourceConfig", "vercelAuthentication")
+    } == {
+        "name": "learning-accelerator",
+        "framework": "nextjs",
+        "rootDirectory": "frontend",
         "gitRepository": {"type": "github", "repo": "learning-accelerator/web", "productionBranch": "main"},
         "resourceConfig": {"functionDefaultRegions": ["iad1"]},
-        "vercelAuthentication": {"deploymentType": "standard_protection_new"}}
+        "vercelAuthentication": {"deploymentType": "standard_protection_new"},
+    }
     assert "serverlessFunctionRegion" not in p  # deprecated in favour of resourceConfig
     s = staging.get(VERCEL_PROJECT, "frontend").inputs
     assert (s["name"], s["gitRepository"]["productionBranch"], s["vercelAuthentication"]) == (
-        "learning-accelerator-staging", "staging", {"deploymentType": "all_deployments"})
+        "learning-accelerator-staging",
+        "staging",
+        {"deploymentType": "all_deployments"},
+    )
 
 
 def test_environment_variables_per_target(prod: Synth) -> None:
@@ -32,14 +40,18 @@ def test_environment_variables_per_target(prod: Synth) -> None:
         "ENCRYPTION_KEY": (["production"], True),
     }
     assert prod.get(VERCEL_ENV, "frontend-NEXT_PUBLIC_API_URL").inputs["value"] == (
-        "https://learning-accelerator-api.fly.dev")
+        "https://learning-accelerator-api.fly.dev"
+    )
 
 
 def test_secrets_reach_vercel_as_sensitive_secret_values(staging: Synth) -> None:
     for key in ("CRON_SECRET", "NEXTAUTH_SECRET", "ENCRYPTION_KEY"):
         var = staging.get(VERCEL_ENV, f"frontend-{key}")
         assert (var.inputs["sensitive"], var.secret_paths, var.inputs["targets"]) == (
-            True, ["value"], ["preview", "production"])
+            True,
+            ["value"],
+            ["preview", "production"],
+        )
 
 
 def test_maintenance_mode_changes_exactly_one_variable(synth: SynthFn, prod: Synth) -> None:
@@ -52,5 +64,7 @@ def test_maintenance_mode_changes_exactly_one_variable(synth: SynthFn, prod: Syn
 
 def test_custom_domains(prod: Synth, synth: SynthFn) -> None:
     assert [d.inputs["domain"] for d in prod.of_type(VERCEL_DOMAIN)] == ["app.learningaccelerator.com"]
-    two = synth("prod", {"platform:vercel": {"domains": ["app.learningaccelerator.com", "www.learningaccelerator.com"]}})
+    two = synth(
+        "prod", {"platform:vercel": {"domains": ["app.learningaccelerator.com", "www.learningaccelerator.com"]}}
+    )
     assert names(two, VERCEL_DOMAIN) == ["frontend-app.learningaccelerator.com", "frontend-www.learningaccelerator.com"]
