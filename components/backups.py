@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.config import BackupsConfig
+from components.config import BackupsConfig, Transition
 from components.hardened_bucket import HardenedBucket, HardenedBucketArgs, ObjectLockArgs
 from components.policies import allow_access_logs, document
 
@@ -25,45 +25,37 @@ class BackupStorageArgs:
     kms_key_arn: pulumi.Input[str] | None = None
 
 
+def expiry_rule(
+    rule_id: str, days: int, noncurrent_days: int, transition: Transition | None = None
+) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """Expire current objects, then their noncurrent versions; never keep half-finished uploads."""
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id=rule_id,
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+            noncurrent_days=noncurrent_days
+        ),
+        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+            days_after_initiation=ABORT_MULTIPART_DAYS
+        ),
+        transitions=None
+        if transition is None
+        else [
+            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
+                days=transition.days, storage_class=transition.storage_class
+            )
+        ],
+    )
+
+
 def backup_lifecycle(cfg: BackupsConfig) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-    return [
-        aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="expire-backups",
-            status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=cfg.retention_days),
-            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                noncurrent_days=cfg.noncurrent_version_days
-            ),
-            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                days_after_initiation=ABORT_MULTIPART_DAYS
-            ),
-            transitions=None
-            if cfg.transition is None
-            else [
-                aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-                    days=cfg.transition.days, storage_class=cfg.transition.storage_class
-                )
-            ],
-        )
-    ]
+    return [expiry_rule("expire-backups", cfg.retention_days, cfg.noncurrent_version_days, cfg.transition)]
 
 
 def log_lifecycle(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-    return [
-        aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="expire-access-logs",
-            status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
-            noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-                noncurrent_days=1
-            ),
-            abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                days_after_initiation=ABORT_MULTIPART_DAYS
-            ),
-        )
-    ]
+    return [expiry_rule("expire-access-logs", days, noncurrent_days=1)]
 
 
 def replication_policy(source_arn: str, replica_arn: str) -> str:

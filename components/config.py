@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -150,6 +151,11 @@ Hostname = Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0
 VercelTarget = Literal["production", "preview", "development"]
 VERCEL_TARGETS: tuple[VercelTarget, ...] = ("production", "preview", "development")
 Consumer = Literal["vercel:production", "vercel:preview", "vercel:development", "fly"]
+
+
+def vercel_targets(consumers: Iterable[str]) -> list[str]:
+    """The Vercel targets among a secret's consumers ("vercel:production" -> "production")."""
+    return [c.split(":", 1)[1] for c in consumers if c.startswith("vercel:")]
 
 
 class Problems(ValueError):
@@ -362,7 +368,7 @@ class SecretItem(Model):
 
     @property
     def vercel_targets(self) -> list[str]:
-        return [c.split(":", 1)[1] for c in self.consumers if c.startswith("vercel:")]
+        return vercel_targets(self.consumers)
 
     def due(self) -> dt.date | None:
         return None if self.rotation_days is None else self.last_rotated + dt.timedelta(days=self.rotation_days)

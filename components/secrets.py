@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_random as random
 
-from components.config import SecretItem, SecretsConfig
+from components.config import SecretItem, SecretsConfig, vercel_targets
 
 PREVIOUS_SUFFIX = "_PREVIOUS"
 
@@ -102,7 +102,7 @@ class SecretsInventory(pulumi.ComponentResource):
         """(key, value, targets) for every value a Vercel target consumes."""
         out = []
         for e in self.env:
-            targets = [c.split(":", 1)[1] for c in e.consumers if c.startswith("vercel:")]
+            targets = vercel_targets(e.consumers)
             if targets:
                 out.append((e.key, e.value, targets))
         return out

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from components.config import SecretsConfig
-from ops.synth import ROOT, stack_file
+from ops.synth import ROOT, known_stacks, plain, stack_file
 
 SECRETS_KEY = "platform:secrets"
 
@@ -35,15 +34,14 @@ def _yaml() -> YAML:
 def rotate(stack: str, names: list[str], *, due: bool, on: dt.date, root: Path = ROOT) -> list[str]:
     path = stack_file(stack, root)
     if not path.exists():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-        raise RotateError(f"unknown stack {stack!r}: no {path.name}; stacks here: {', '.join(known)}")
+        raise RotateError(f"unknown stack {stack!r}: no {path.name}; stacks here: {known_stacks(root)}")
     yaml = _yaml()
     doc = yaml.load(path.read_text())
     items = ((doc.get("config") or {}).get(SECRETS_KEY) or {}).get("items") or {}
     if not items:
         raise RotateError(f"{path.name} declares no {SECRETS_KEY}.items")
     try:
-        inventory = SecretsConfig.model_validate({"failWhenStale": False, "items": _plain(items)}).items
+        inventory = SecretsConfig.model_validate({"failWhenStale": False, "items": plain(items)}).items
     except ValidationError as exc:
         raise RotateError(f"{path.name}: {SECRETS_KEY} is invalid; run `python -m ops plan {stack}`: {exc}") from exc
 
@@ -81,11 +79,3 @@ def rotate(stack: str, names: list[str], *, due: bool, on: dt.date, root: Path =
         yaml.dump(doc, out)
     lines.append(f"updated {path.name}; review with `git diff`, then `pulumi preview --diff -s {stack}`")
     return lines
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, CommentedMap):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value

@@ -217,12 +217,12 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot put {type(value).__name__} in config")
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """ruamel's commented types to plain dicts, lists and scalars."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -230,13 +230,16 @@ def stack_file(stack: str, root: Path = ROOT) -> Path:
     return root / f"Pulumi.{stack}.yaml"
 
 
+def known_stacks(root: Path = ROOT) -> str:
+    return ", ".join(sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml")))
+
+
 def read_stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
     path = stack_file(stack, root)
     if not path.exists():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
-        raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known)}")
+        raise FileNotFoundError(f"no stack file {path.name}; stacks here: {known_stacks(root)}")
     doc = YAML(typ="safe").load(path.read_text()) or {}
-    return _plain(doc.get("config") or {})
+    return plain(doc.get("config") or {})
 
 
 def offline_config(stack: str, config: Mapping[str, Any]) -> tuple[dict[str, str], list[str], list[str]]:
