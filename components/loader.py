@@ -137,7 +137,7 @@ def load(
         for err in exc.errors():
             problems += _describe(err)
 
-    secrets = config.secrets if config is not None else _secrets_alone(data)
+    secrets = config.secrets if config is not None else secrets_alone(data)
     missing: list[str] = []
     provided: dict[str, pulumi.Output[str]] = {}
     warnings: list[str] = []
@@ -179,7 +179,7 @@ def load(
     return Loaded(config=config, provided=provided, warnings=warnings)
 
 
-def _secrets_alone(data: Mapping[str, Any]) -> SecretsConfig | None:
+def secrets_alone(data: Mapping[str, Any]) -> SecretsConfig | None:
     """The inventory on its own, so missing secrets are listed even when another section is invalid."""
     section = data.get("secrets")
     if not isinstance(section, dict):
@@ -209,7 +209,8 @@ def raw_pulumi_config() -> tuple[dict[str, Any], set[str]]:
     from pulumi.runtime import config as runtime_config
 
     raw: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    secret = {k for k in raw if runtime_config.is_config_secret(k)}
+    # The CLI names secret keys in PULUMI_CONFIG_SECRET_KEYS; mocks and the automation API in the SDK's own set.
+    secret = {k for k in raw if runtime_config.is_config_secret(k)} | set(runtime_config.get_config_secret_keys_env())
     return raw, secret
 
 

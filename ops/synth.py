@@ -248,7 +248,7 @@ def offline_config(stack: str, config: Mapping[str, Any]) -> tuple[dict[str, str
     Returns (config, secret keys, placeholder notes). Provider-issued secrets the stack file does not
     hold get a placeholder, so a fresh clone can plan without anybody's secrets.
     """
-    from components.loader import PREFIX, _secrets_alone
+    from components.loader import PREFIX, secrets_alone
 
     out: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -260,7 +260,7 @@ def offline_config(stack: str, config: Mapping[str, Any]) -> tuple[dict[str, str
         else:
             out[key] = _to_config_value(value)
     data = {k[len(PREFIX) :]: v for k, v in config.items() if k.startswith(PREFIX)}
-    inventory = _secrets_alone(data)
+    inventory = secrets_alone(data)
     for name, item in (inventory.items if inventory else {}).items():
         key = PREFIX + name
         if item.kind == "provided" and key not in out:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from contextvars import ContextVar
 from typing import Any
 
 import pytest
+from pulumi.runtime import config as runtime_config
 
 from components.config import SECRET_CATALOGUE, StackConfig
-from components.loader import ConfigError, load
+from components.loader import ConfigError, load, raw_pulumi_config
 from ops.synth import Synth, synthesize
 from tests.conftest import TODAY, stack_config
 
@@ -351,3 +354,15 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "GOOGLE_AI_API_KEY": None,
         "GOOGLE_OAUTH_CLIENT_SECRET": None,
     }
+
+
+def test_config_and_secret_keys_are_read_the_way_the_cli_passes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    cli_config: ContextVar[dict[str, Any]] = ContextVar("cli_config")
+    cli_config.set({})  # the CLI sets no config through the SDK; it passes PULUMI_CONFIG instead
+    monkeypatch.setattr(runtime_config, "CONFIG", cli_config)
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"platform:app": "x", "platform:OPENAI_API_KEY": "sk-1"}))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["platform:OPENAI_API_KEY"]))
+    assert raw_pulumi_config() == (
+        {"platform:app": "x", "platform:OPENAI_API_KEY": "sk-1"},
+        {"platform:OPENAI_API_KEY"},
+    )
