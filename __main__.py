@@ -7,7 +7,7 @@ from components.backup_access import BackupAccess, BackupAccessArgs
 from components.backups import BackupStorage, BackupStorageArgs
 from components.fly import FlyApi, FlyApiArgs
 from components.keys import KmsKeys, KmsKeysArgs
-from components.loader import load_stack, today
+from components.loader import load_stack
 from components.secrets import SecretsInventory, SecretsInventoryArgs
 from components.vercel import VercelFrontend, VercelFrontendArgs
 
@@ -42,7 +42,7 @@ access = BackupAccess(
 )
 
 # 3. Secrets (runbooks 000, 001, 002, 004): one inventory feeds every consumer.
-secrets = SecretsInventory("secrets", SecretsInventoryArgs(cfg.secrets, loaded.provided, today()))
+secrets = SecretsInventory("secrets", SecretsInventoryArgs(cfg.secrets, loaded.provided, loaded.today))
 
 # 4. Delivery: Vercel frontend, Fly.io API.
 frontend = VercelFrontend("frontend", VercelFrontendArgs(cfg.vercel, cfg.protect, secret_env=secrets.for_vercel()))

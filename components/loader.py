@@ -32,6 +32,7 @@ class ConfigError(pulumi.RunError):
 class Loaded:
     config: StackConfig
     provided: dict[str, pulumi.Output[str]]
+    today: dt.date  # the date staleness was judged on; the overlap of rotated secrets uses the same one
     warnings: list[str] = field(default_factory=list)
 
 
@@ -176,7 +177,7 @@ def load(
             parts += [f"  {m}" for m in missing]
         raise ConfigError("\n".join(parts))
     assert config is not None
-    return Loaded(config=config, provided=provided, warnings=warnings)
+    return Loaded(config=config, provided=provided, today=on, warnings=warnings)
 
 
 def secrets_alone(data: Mapping[str, Any]) -> SecretsConfig | None:

@@ -147,7 +147,7 @@ class FakeProviders(pulumi.runtime.Mocks):
             return args.name, state
         if t == "vercel:index/project:Project":
             return f"prj_{seed[:20]}", state
-        if t == "flyio:index/app:App" or t == "flyio:index:App":
+        if t == "flyio:index:App":
             return inputs.get("name", args.name), state
         return f"{args.name}-id", state
 
