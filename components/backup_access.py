@@ -14,7 +14,7 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BackupAccessArgs:
     app: str
     environment: str
@@ -53,11 +53,16 @@ def trust_policy(trust: Trust, account_id: str) -> str:
                 "StringLike": {f"{host}:sub": trust.fly.subject},
             },
         }
+    elif trust.aws is not None and trust.aws.role_arns is not None:
+        statement = {"Effect": "Allow", "Principal": {"AWS": trust.aws.role_arns}, "Action": "sts:AssumeRole"}
     else:
+        assert trust.aws is not None  # the config model requires exactly one kind of trust
+        # The account root as principal, narrowed to that account's principals inside one organization.
         statement = {
             "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{trust.aws_account_id}:root"},
+            "Principal": {"AWS": f"arn:aws:iam::{trust.aws.account_id}:root"},
             "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": trust.aws.principal_org_id}},
         }
     return document([statement])
 
@@ -103,6 +108,11 @@ def reader_policy(bucket_arn: str, kms_key_arn: str | None) -> str:
 
 
 class BackupAccess(pulumi.ComponentResource):
+    """The two roles that touch backups: a writer that can only add objects under the prefix, and a
+    reader for restores. Each is an IAM role with its trust policy (GitHub OIDC, Fly OIDC or named
+    AWS principals) and one inline policy.
+    """
+
     def __init__(self, name: str, args: BackupAccessArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:backups:BackupAccess", name, None, opts)
         key = (

@@ -8,14 +8,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import BackupsConfig, Transition
-from components.hardened_bucket import HardenedBucket, HardenedBucketArgs, ObjectLockArgs
-from components.policies import allow_access_logs, document
+from components.hardened_bucket import AccessLogSource, HardenedBucket, HardenedBucketArgs, ObjectLockArgs
+from components.policies import document
 
 LOG_PREFIX = "s3-access/"
 ABORT_MULTIPART_DAYS = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BackupStorageArgs:
     backups: BackupsConfig
     region: str
@@ -103,10 +103,17 @@ def s3_service_trust(account_id: str) -> str:
 
 
 class BackupStorage(pulumi.ComponentResource):
+    """Where the nightly `pg_dump` of runbooks 000 and 002 lands.
+
+    Creates the primary backup bucket (a HardenedBucket with the retention lifecycle and, where the
+    environment locks, object lock), an access-log bucket beside it, and, where replication is on, a
+    replica bucket in the second region with its own access logs, the replication role and rule.
+    """
+
     def __init__(self, name: str, args: BackupStorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:backups:BackupStorage", name, None, opts)
         cfg = args.backups
-        lock = ObjectLockArgs(cfg.object_lock.mode, cfg.object_lock_days) if cfg.object_lock.enabled else None
+        lock = ObjectLockArgs(mode=cfg.object_lock.mode, days=cfg.object_lock_days) if cfg.locked else None
         backup_tags = {**args.tags, "purpose": "postgres-backups"}
 
         self.primary = HardenedBucket(
@@ -124,7 +131,7 @@ class BackupStorage(pulumi.ComponentResource):
         self.logs = self._access_logs(f"{name}-access-logs", self.primary, args, region=None)
 
         self.replica: HardenedBucket | None = None
-        if cfg.replication.enabled:
+        if cfg.replicated:
             assert cfg.replication.region is not None  # the config model requires it
             self.replica = HardenedBucket(
                 f"{name}-replica",
@@ -157,9 +164,7 @@ class BackupStorage(pulumi.ComponentResource):
                 protect=args.protect,
                 lifecycle_rules=log_lifecycle(args.backups.access_log_retention_days),
                 region=region,
-                extra_statements=lambda log_arn: pulumi.Output.all(log_arn, source.bucket.arn, args.account_id).apply(
-                    lambda a: [allow_access_logs(a[0], a[1], a[2], LOG_PREFIX)]
-                ),
+                logs_from=AccessLogSource(bucket_arn=source.bucket.arn, account_id=args.account_id, prefix=LOG_PREFIX),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -11,29 +12,32 @@ from pulumi_flyio import flyio as fly
 from components.config import FlyConfig
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FlyApiArgs:
     fly: FlyConfig
     protect: bool
-    secret_env: dict[str, pulumi.Output[str]] = field(default_factory=dict)
-    # Secret name -> generation: changes roll the machines, so they boot with the rotated values.
-    secret_generations: dict[str, int] = field(default_factory=dict)
+    secret_env: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    # Variable -> generation of the value it carries: any change restarts the machines, which is the
+    # only way Fly hands a machine a changed secret (it injects them at boot).
+    served: Mapping[str, int] = field(default_factory=dict)
 
 
-def machine_names(app: str, regions: dict[str, int]) -> list[tuple[str, str]]:
-    """(region, name) for every machine; names are stable, so scaling down removes a region's last ones."""
-    return [(region, f"{app}-{region}-{i}") for region in sorted(regions) for i in range(1, regions[region] + 1)]
+def machine_names(app: str, regions: Mapping[str, int]) -> list[tuple[str, int, str]]:
+    """(region, index, name) for every machine; stable, so scaling down removes a region's last ones."""
+    return [(region, i, f"{app}-{region}-{i}") for region in sorted(regions) for i in range(1, regions[region] + 1)]
 
 
-def machine_config(cfg: FlyConfig, generations: dict[str, int]) -> fly.FlyMachineConfigArgs:
+def served_metadata(served: Mapping[str, int]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(served.items()))
+
+
+def machine_config(cfg: FlyConfig, served: Mapping[str, int]) -> fly.FlyMachineConfigArgs:
     hc = cfg.health_check
     return fly.FlyMachineConfigArgs(
         image=cfg.image,
         guest=fly.FlyMachineGuestArgs(cpu_kind=cfg.guest.cpu_kind, cpus=cfg.guest.cpus, memory_mb=cfg.guest.memory_mb),
         env=dict(cfg.env),
-        metadata={"secrets-generations": ",".join(f"{k}={v}" for k, v in sorted(generations.items()))}
-        if generations
-        else None,
+        metadata={"secrets-served": served_metadata(served)} if served else None,
         restart=fly.FlyMachineRestartArgs(policy=cfg.restart.policy, max_retries=cfg.restart.max_retries),
         services=[
             fly.FlyMachineServiceArgs(
@@ -69,6 +73,13 @@ def machine_config(cfg: FlyConfig, generations: dict[str, int]) -> fly.FlyMachin
 
 
 class FlyApi(pulumi.ComponentResource):
+    """The Fly.io app (protected when `protect`), its app-level secrets, and machines as counts per region.
+
+    Every machine runs the same config: the image, guest size, an HTTP service on 80/443 with
+    concurrency limits and a health check, a restart policy, and metadata naming the secret
+    generations served, so a rotation restarts the machines one region-mate at a time.
+    """
+
     def __init__(self, name: str, args: FlyApiArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:delivery:FlyApi", name, None, opts)
         cfg = args.fly
@@ -80,20 +91,25 @@ class FlyApi(pulumi.ComponentResource):
             if args.secret_env
             else None
         )
-        config = machine_config(cfg, args.secret_generations)
+        config = machine_config(cfg, args.served)
         self.machines: dict[str, flyio.Machine] = {}
         previous_in_region: dict[str, flyio.Machine] = {}
-        for region, machine_name in machine_names(cfg.app, cfg.regions):
+        for region, index, machine_name in machine_names(cfg.app, cfg.regions):
             # Each machine waits for the one before it in its region: a rolling update, one machine
             # per region at a time, while the other regions keep serving.
             depends: list[pulumi.Resource] = [m for m in (previous_in_region.get(region), self.secrets) if m]
             machine = flyio.Machine(
-                machine_name,
+                f"{name}-{region}-{index}",
                 app=self.app.name,
                 region=region,
                 name=machine_name,
                 config=config,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
+                # Logical names once were the machine names; the alias keeps existing machines' URNs.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=depends, aliases=[pulumi.Alias(name=machine_name)]),
             )
             self.machines[machine_name] = previous_in_region[region] = machine
-        self.register_outputs({"app": self.app.name, "machines": sorted(self.machines)})
+        self.url = self.app.name.apply(lambda app: f"https://{app}.fly.dev")
+        self.machine_counts = pulumi.Output.all(*(m.region for m in self.machines.values())).apply(
+            lambda regions: {r: regions.count(r) for r in sorted(set(regions))}
+        )
+        self.register_outputs({"app": self.app.name, "url": self.url, "machines": self.machine_counts})

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import Statement, deny_insecure_transport, document
+from components.policies import allow_access_logs, deny_insecure_transport, document
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ObjectLockArgs:
     mode: str
     days: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class AccessLogSource:
+    """A bucket whose S3 server access logs this bucket receives, under `prefix`."""
+
+    bucket_arn: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    prefix: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class HardenedBucketArgs:
     tags: dict[str, str]
     protect: bool
@@ -26,11 +35,18 @@ class HardenedBucketArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     region: str | None = None  # None: the provider's region
     object_lock: ObjectLockArgs | None = None
-    # Extra policy statements for this bucket, given its ARN.
-    extra_statements: Callable[[pulumi.Output[str]], pulumi.Input[list[Statement]]] = field(default=lambda arn: [])
+    logs_from: AccessLogSource | None = None
 
 
 class HardenedBucket(pulumi.ComponentResource):
+    """An S3 bucket and the settings every bucket here gets.
+
+    Creates the bucket (never force-destroyed; protected and retained when `protect`), ownership
+    controls with ACLs off, a full public access block, versioning, default encryption (AES-256 or
+    SSE-KMS with a bucket key), the given lifecycle rules, optional object lock, and a bucket policy
+    that denies plain HTTP and TLS below 1.2 (and, for a log bucket, lets S3 deliver access logs).
+    """
+
     def __init__(self, name: str, args: HardenedBucketArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:storage:HardenedBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -103,8 +119,13 @@ class HardenedBucket(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
             )
-        policy = pulumi.Output.all(self.bucket.arn, args.extra_statements(self.bucket.arn)).apply(
-            lambda a: document(deny_insecure_transport(a[0]) + list(a[1]))
+        logs = args.logs_from
+        policy = pulumi.Output.all(
+            self.bucket.arn, logs.bucket_arn if logs else "", logs.account_id if logs else ""
+        ).apply(
+            lambda a: document(
+                deny_insecure_transport(a[0]) + ([allow_access_logs(a[0], a[1], a[2], logs.prefix)] if logs else [])
+            )
         )
         aws.s3.BucketPolicy(
             name,

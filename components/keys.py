@@ -11,7 +11,7 @@ from components.config import KeysConfig
 from components.policies import kms_key_policy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class KmsKeysArgs:
     app: str
     environment: str
@@ -27,6 +27,11 @@ def alias_name(app: str, purpose: str, environment: str) -> str:
 
 
 class KmsKeys(pulumi.ComponentResource):
+    """One customer-managed KMS key per purpose, with automatic rotation, an explicit key policy with
+    no `*` principal, and the alias `alias/<app>-<purpose>-<env>`. Keys are protected and retained
+    when `protect`.
+    """
+
     def __init__(self, name: str, args: KmsKeysArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:security:KmsKeys", name, None, opts)
         self.keys: dict[str, aws.kms.Key] = {}
@@ -54,9 +59,6 @@ class KmsKeys(pulumi.ComponentResource):
                 target_key_id=key.key_id,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.register_outputs(
-            {
-                "keyArns": {p: k.arn for p, k in self.keys.items()},
-                "aliases": {p: a.name for p, a in self.aliases.items()},
-            }
-        )
+        self.key_arns = {p: k.arn for p, k in self.keys.items()}
+        self.alias_names = {p: a.name for p, a in self.aliases.items()}
+        self.register_outputs({"keyArns": self.key_arns, "aliases": self.alias_names})

@@ -8,6 +8,7 @@ one random resource, and the other slot still holds the previous value for the o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -16,22 +17,44 @@ import pulumi_random as random
 from components.config import SecretItem, SecretsConfig, vercel_targets
 
 PREVIOUS_SUFFIX = "_PREVIOUS"
+INVENTORY_TYPE = "platform:secrets:SecretsInventory"
+SLOTS = ("a", "b")
+FLY = "fly"
+VERCEL = "vercel"
 
 
-@dataclass(frozen=True)
+def _consumes(consumers: tuple[str, ...], consumer: str) -> bool:
+    """`fly` matches "fly"; `vercel` matches every "vercel:<target>"."""
+    return any(c == consumer or c.startswith(consumer + ":") for c in consumers)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SecretEnv:
-    """One environment variable fed by a secret, and where it goes."""
+    """One environment variable fed by a secret: its value, where it goes, and which generation it holds."""
 
     key: str
     value: pulumi.Output[str]
     consumers: tuple[str, ...]
+    generation: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class VercelSecret:
+    key: str
+    value: pulumi.Output[str]
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class SecretsInventoryArgs:
     secrets: SecretsConfig
-    provided: dict[str, pulumi.Output[str]]
+    provided: Mapping[str, pulumi.Output[str]]
     today: dt.date
+
+
+def random_names(inventory: str, secret: str) -> list[str]:
+    """The logical names of a generated secret's two random resources."""
+    return [f"{inventory}-{secret}-{slot}" for slot in SLOTS]
 
 
 def slot_of(generation: int) -> str:
@@ -43,42 +66,55 @@ def slot_generation(slot: str, generation: int) -> int:
     return generation if slot_of(generation) == slot else generation - 1
 
 
-def serves_previous(item: SecretItem, overlap_days: int, today: dt.date) -> bool:
-    return item.generation >= 2 and today <= item.last_rotated + dt.timedelta(days=overlap_days)
-
-
 class SecretsInventory(pulumi.ComponentResource):
+    """Every secret of the stack, born secret and delivered to its consumers.
+
+    Creates two random resources (slots a and b) per generated secret, keyed by generation, and
+    wraps provider-issued values. `env` lists what each consumer receives: `<NAME>` and, during the
+    overlap after a rotation, `<NAME>_PREVIOUS` with the value it replaced.
+    """
+
     def __init__(self, name: str, args: SecretsInventoryArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:secrets:SecretsInventory", name, None, opts)
+        super().__init__(INVENTORY_TYPE, name, None, opts)
+        self._name = name
         self.env: list[SecretEnv] = []
         self.generations: dict[str, int] = {}
-        self._consumers: dict[str, tuple[str, ...]] = {}
+        overlap = args.secrets.overlap_days
         for secret, item in args.secrets.items.items():
             consumers = tuple(item.consumers)
-            self.generations[secret] = item.generation
-            self._consumers[secret] = consumers
+            gen = item.generation
+            self.generations[secret] = gen
             if item.kind == "provided":
-                self.env.append(SecretEnv(secret, args.provided[secret], consumers))
+                self.env.append(SecretEnv(key=secret, value=args.provided[secret], consumers=consumers, generation=gen))
                 continue
             slots = {
-                slot: self._random(secret, slot, gen, item)
-                for slot in ("a", "b")
-                if (gen := slot_generation(slot, item.generation)) >= 1
+                slot: self._random(secret, slot, slot_gen, item)
+                for slot in SLOTS
+                if (slot_gen := slot_generation(slot, gen)) >= 1
             }
-            self.env.append(SecretEnv(secret, slots[slot_of(item.generation)], consumers))
-            if serves_previous(item, args.secrets.overlap_days, args.today):
-                previous = slots[slot_of(item.generation - 1)]
-                self.env.append(SecretEnv(secret + PREVIOUS_SUFFIX, previous, consumers))
+            current = slots[slot_of(gen)]
+            self.env.append(SecretEnv(key=secret, value=current, consumers=consumers, generation=gen))
+            previous = secret + PREVIOUS_SUFFIX
+            if item.serves_previous(overlap, args.today):
+                self.env.append(
+                    SecretEnv(key=previous, value=slots[slot_of(gen - 1)], consumers=consumers, generation=gen - 1)
+                )
+            elif gen >= 2 and FLY in consumers:
+                # Fly's Secrets resource never unsets a removed key, so after the overlap the key stays
+                # and carries the current value: the old one is served nowhere.
+                self.env.append(SecretEnv(key=previous, value=current, consumers=(FLY,), generation=gen))
         self.register_outputs({"generations": self.generations})
 
     def _random(self, secret: str, slot: str, generation: int, item: SecretItem) -> pulumi.Output[str]:
         assert item.length is not None
-        opts = pulumi.ResourceOptions(parent=self)
+        old_name = f"{secret}-{slot}"  # before children carried their component's name
+        opts = pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name=old_name)])
         keepers = {"generation": str(generation)}
+        logical = f"{self._name}-{old_name}"
         if item.encoding == "password":
             # Only URL-safe punctuation, so the value can sit in a connection string unescaped.
             password = random.RandomPassword(
-                f"{secret}-{slot}",
+                logical,
                 length=item.length,
                 special=True,
                 override_special="-_.~",
@@ -89,20 +125,20 @@ class SecretsInventory(pulumi.ComponentResource):
                 opts=opts,
             )
             return pulumi.Output.secret(password.result)
-        raw = random.RandomBytes(f"{secret}-{slot}", length=item.length, keepers=keepers, opts=opts)
+        raw = random.RandomBytes(logical, length=item.length, keepers=keepers, opts=opts)
         return pulumi.Output.secret(raw.hex if item.encoding == "hex" else raw.base64)
 
     def for_consumer(self, consumer: str) -> dict[str, pulumi.Output[str]]:
-        return {e.key: e.value for e in self.env if consumer in e.consumers}
+        return {e.key: e.value for e in self.env if _consumes(e.consumers, consumer)}
 
-    def generations_for(self, consumer: str) -> dict[str, int]:
-        return {s: g for s, g in self.generations.items() if consumer in self._consumers[s]}
+    def served(self, consumer: str) -> dict[str, int]:
+        """Which generation each variable a consumer receives holds: names and numbers, never values."""
+        return {e.key: e.generation for e in self.env if _consumes(e.consumers, consumer)}
 
-    def for_vercel(self) -> list[tuple[str, pulumi.Output[str], list[str]]]:
-        """(key, value, targets) for every value a Vercel target consumes."""
-        out = []
-        for e in self.env:
-            targets = vercel_targets(e.consumers)
-            if targets:
-                out.append((e.key, e.value, targets))
-        return out
+    def for_vercel(self) -> list[VercelSecret]:
+        """Every value a Vercel target consumes, with its targets."""
+        return [
+            VercelSecret(key=e.key, value=e.value, targets=tuple(targets))
+            for e in self.env
+            if (targets := vercel_targets(e.consumers))
+        ]

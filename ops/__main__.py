@@ -1,4 +1,4 @@
-"""`python -m ops plan <stack>` and `python -m ops rotate <SECRET> --stack <stack>`."""
+"""`python -m ops plan <stack|path>` and `python -m ops rotate <SECRET> --stack <stack|path>`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import datetime as dt
 import sys
 
 from components.loader import ConfigError
-from ops import plan as plan_output
-from ops.synth import stack_file, synthesize_stack
+from ops.stackfile import StackFile, StackFileError
 
 
 def _date(text: str) -> dt.date:
@@ -18,40 +17,68 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def config_error_lines(error: ConfigError, stack_file: StackFile) -> list[str]:
+    """Each problem as `Pulumi.<stack>.yaml: line N: key: what is wrong`."""
+    name = stack_file.path.name
+    lines = [f"{name}: stack {error.stack!r} cannot be deployed; no resource was registered."]
+    lines += [f"{name}: line {stack_file.line_of(p.key)}: {p}" for p in error.problems]
+    for secret in error.missing:
+        key = f"platform:secrets.items.{secret}"
+        lines.append(
+            f"{name}: line {stack_file.line_of(key)}: {key}: no value set; run "
+            f"`pulumi config set --secret {secret} --stack {error.stack}`"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("plan", help="offline plan of a stack: the resource tree under mocks")
-    p.add_argument("stack")
+    p.add_argument("stack", help="a stack name (prod) or a stack file's path (products/x/Pulumi.prod.yaml)")
     p.add_argument("--json", action="store_true", help="one JSON object per resource")
     p.add_argument("--today", type=_date, help="judge secret staleness on this date (default: today)")
     r = sub.add_parser("rotate", help="rotate secrets: a one-line change to the stack file")
     r.add_argument("secrets", nargs="*", metavar="SECRET")
-    r.add_argument("--stack", required=True)
+    r.add_argument("--stack", required=True, help="a stack name or a stack file's path")
     r.add_argument("--due", action="store_true", help="every secret past its rotation period")
     r.add_argument("--today", type=_date, help="the rotation date (default: today)")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="emergency path for a compromised secret: rotate even inside the overlap of the last rotation",
+    )
     args = parser.parse_args(argv)
 
-    try:
-        if args.command == "plan":
-            synth = synthesize_stack(args.stack, today=args.today)
-            print(plan_output.as_json(synth) if args.json else plan_output.as_text(synth, stack_file(args.stack).name))
-            return 0
-        from ops.rotate import RotateError, rotate
+    if args.command == "plan":
+        return _plan(args.stack, args.json, args.today)
+    from ops.rotate import RotateError, rotate
 
-        try:
-            for line in rotate(args.stack, args.secrets, due=args.due, on=args.today or dt.date.today()):
-                print(line)
-        except RotateError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        return 0
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except FileNotFoundError as exc:
+    try:
+        for line in rotate(args.stack, args.secrets, due=args.due, on=args.today or dt.date.today(), force=args.force):
+            print(line)
+    except (RotateError, StackFileError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 1
+    return 0
+
+
+def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
+    from ops import plan as plan_output
+    from ops.synth import load_stack_file, synthesize_stack
+
+    try:
+        stack_file = load_stack_file(stack)
+    except (StackFileError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        synth = synthesize_stack(stack, today=today)
+    except ConfigError as exc:
+        print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
+        return 1
+    print(plan_output.as_json(synth) if as_json else plan_output.as_text(synth, stack_file.path.name))
+    return 0
 
 
 if __name__ == "__main__":

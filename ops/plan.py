@@ -7,10 +7,10 @@ import json
 import re
 from typing import Any
 
-from ops.synth import Resource, Synth
+from components.secrets import INVENTORY_TYPE, random_names
+from ops.synth import Resource, Synth, placeholder
 
 SECRET = "[secret]"
-_STALE = re.compile(r"^secret (\w+) is stale")
 
 
 def masked(resource: Resource) -> dict[str, Any]:
@@ -32,11 +32,13 @@ def masked(resource: Resource) -> dict[str, Any]:
 
 
 def stale_secrets(synth: Synth) -> set[str]:
-    return {m.group(1) for w in synth.warnings if (m := _STALE.match(w))}
+    """Logical names of the random resources that hold a stale secret."""
+    inventories = [r.name for r in synth.of_type(INVENTORY_TYPE)]
+    return {n for inv in inventories for s in synth.stale for n in random_names(inv, s.name)}
 
 
 def is_stale(resource: Resource, stale: set[str]) -> bool:
-    return resource.type.startswith("random:") and resource.name.rsplit("-", 1)[0] in stale
+    return resource.type.startswith("random:") and resource.name in stale
 
 
 def as_json(synth: Synth) -> str:
@@ -78,10 +80,18 @@ def as_text(synth: Synth, stack_file: str) -> str:
     ]
     if synth.placeholders:
         lines.append("Placeholders stand in for secrets the stack file does not hold:")
-        lines += [f"  {p}" for p in synth.placeholders]
+        lines += [f"  platform:{p}: {placeholder(p, synth.stack)}" for p in synth.placeholders]
+    if synth.stale:
+        lines.append("Stale secrets:")
+        lines += [f"  {s.message}" for s in synth.stale]
     if synth.warnings:
         lines.append("Warnings:")
-        lines += [f"  {w}" for w in synth.warnings]
+        lines += [f"  {w}" for w in synth.warnings if not any(w == s.message for s in synth.stale)]
+    if "vercelEnvFingerprint" in synth.outputs:
+        lines.append(
+            "Vercel reads environment variables only when it deploys: when `pulumi preview` shows "
+            "vercelEnvFingerprint changing, redeploy after `pulumi up` (POST to the vercelDeployHookUrl output)."
+        )
     children: dict[str, list[Resource]] = {}
     for r in synth.resources:
         children.setdefault(r.parent, []).append(r)

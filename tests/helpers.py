@@ -1,11 +1,19 @@
-"""Small readers over a synthesized stack."""
+"""Shared test helpers: stack config with overrides, readers over a synthesized stack, type tokens."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from ops.synth import Resource, Synth
+from ops.stackfile import ROOT, read
+from ops.synth import Resource, Synth, offline_config, synthesize
+
+# Every stack test judges secret staleness on this date, so results do not drift with the calendar.
+TODAY = dt.date(2026, 11, 23)
 
 BUCKET = "aws:s3/bucket:Bucket"
 KEY = "aws:kms/key:Key"
@@ -14,6 +22,7 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+LOGGING = "aws:s3/bucketLogging:BucketLogging"
 RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 VERCEL_PROJECT = "vercel:index/project:Project"
@@ -22,6 +31,44 @@ VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
 FLY_APP = "flyio:index:App"
 FLY_MACHINE = "flyio:index:Machine"
 FLY_SECRETS = "flyio:index:Secrets"
+
+SynthFn = Callable[..., Synth]
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Override wins; a None value deletes the key."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def file_config(stack: str) -> dict[str, Any]:
+    return read(ROOT / f"Pulumi.{stack}.yaml", stack).config
+
+
+def stack_config(stack: str, override: dict[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
+    """A stack file's config with `override` merged in, as the CLI would pass it, placeholders included."""
+    config, secret_keys, _ = offline_config(stack, deep_merge(file_config(stack), override or {}))
+    return config, secret_keys
+
+
+def synth_with(stack: str, override: dict[str, Any] | None = None, today: dt.date = TODAY, name: str = "") -> Synth:
+    """A root stack file with `override` merged in, synthesized as stack `name` (default: the same)."""
+    config, secret_keys = stack_config(stack, override)
+    return synthesize(name or stack, config, secret_keys, today=today)
+
+
+def copy_stack_files(into: Path) -> Path:
+    """The root stack files in a temp dir, for tests that rewrite them (nothing is written into the repo)."""
+    for path in ROOT.glob("Pulumi.*.yaml"):
+        (into / path.name).write_text(path.read_text())
+    return into
 
 
 def statements(resource: Resource, field: str = "policy") -> list[dict[str, Any]]:

@@ -6,8 +6,7 @@ import json
 
 from components.policies import KMS_S3_ACTIONS
 from ops.synth import ACCOUNT_ID, Synth
-from tests.conftest import SynthFn
-from tests.helpers import BUCKET, BUCKET_POLICY, LIFECYCLE, ROLE, ROLE_POLICY, parent_name, statements
+from tests.helpers import BUCKET, BUCKET_POLICY, LIFECYCLE, ROLE, ROLE_POLICY, SynthFn, parent_name, statements
 
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
@@ -203,8 +202,29 @@ def test_trust_policies_per_kind(prod: Synth, staging: Synth, synth: SynthFn) ->
     assert statements(staging.get(ROLE, "backup-access-writer"), "assumeRolePolicy")[0]["Condition"]["StringEquals"][
         "token.actions.githubusercontent.com:sub"
     ] == ("repo:learning-accelerator/platform:ref:refs/heads/main")
+    # Named roles only: never the bare account root, which any principal of that account could use (CKV_AWS_61).
     assert statements(prod.get(ROLE, "backup-access-reader"), "assumeRolePolicy") == [
-        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ["arn:aws:iam::111122223333:role/restore-drill"]},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    org = synth(
+        "prod",
+        {
+            "platform:backups": {
+                "reader": {"aws": {"roleArns": None, "accountId": "111122223333", "principalOrgId": "o-abcdefghij"}}
+            }
+        },
+    )
+    assert statements(org.get(ROLE, "backup-access-reader"), "assumeRolePolicy") == [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}},
+        }
     ]
     fly = synth("staging", {"platform:backups": {"writer": {"github": None, "fly": {"org": "acme", "app": "api"}}}})
     assert statements(fly.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from contextvars import ContextVar
 from typing import Any
 
 import pytest
-from pulumi.runtime import config as runtime_config
 
 from components.config import SECRET_CATALOGUE, StackConfig
-from components.loader import ConfigError, load, raw_pulumi_config
+from components.loader import ConfigError, load
 from ops.synth import Synth, synthesize
-from tests.conftest import TODAY, stack_config
+from tests.helpers import TODAY, stack_config
 
 
 def load_with(stack: str, override: dict[str, Any]) -> StackConfig:
@@ -30,6 +27,7 @@ def test_both_stack_files_load_with_runbook_defaults() -> None:
     prod = load_with("prod", {})
     staging = load_with("staging", {})
     assert (prod.environment, staging.environment) == ("production", "staging")
+    assert prod.backups and staging.backups and prod.secrets and staging.secrets and prod.keys and prod.fly
     assert (prod.protect, staging.protect) == (True, False)
     assert prod.backups.retention_days == 30 and prod.backups.encryption == "AES256"
     assert (prod.backups.object_lock.enabled, prod.backups.object_lock.mode, prod.backups.object_lock_days) == (
@@ -50,8 +48,7 @@ def test_both_stack_files_load_with_runbook_defaults() -> None:
 INVALID = [
     (
         {"platform:backups": {"retentionDays": "thirty"}},
-        "platform:backups.retentionDays: Input should be a valid integer, unable to parse string as an integer "
-        "(got 'thirty')",
+        "platform:backups.retentionDays: Input should be a valid integer (got 'thirty')",
     ),
     (
         {"platform:backups": {"retentionDays": 0}},
@@ -89,12 +86,13 @@ INVALID = [
         "platform:backups.writer.github.branch: give exactly one of branch or environment",
     ),
     (
-        {"platform:backups": {"reader": {"awsAccountId": "1234"}}},
-        "platform:backups.reader.awsAccountId: String should match pattern '^\\d{12}$' (got '1234')",
+        {"platform:backups": {"reader": {"aws": {"roleArns": ["arn:aws:iam::1234:role/x"]}}}},
+        "platform:backups.reader.aws.roleArns[0]: String should match pattern "
+        "'^arn:aws:iam::\\d{12}:role/[\\w+=,.@/-]+$' (got 'arn:aws:iam::1234:role/x')",
     ),
     (
         {"platform:backups": {"reader": {"fly": {"org": "acme", "app": "api"}}}},
-        "platform:backups.reader: give exactly one of github, fly, awsAccountId (got ['fly', 'awsAccountId'])",
+        "platform:backups.reader: give exactly one of github, fly, aws (got ['fly', 'aws'])",
     ),
     (
         {"platform:backups": {"replication": {"region": "us-east-1"}}},
@@ -142,7 +140,8 @@ INVALID = [
             "platform:vercel": {"env": {"SECRET_KEY": "x"}},
             "platform:secrets": {"items": {"SECRET_KEY": {"consumers": ["vercel:production"]}}},
         },
-        "platform:vercel.env.SECRET_KEY: also delivered from secrets.items.SECRET_KEY; remove it",
+        "platform:vercel.env.SECRET_KEY: names a secret, and env values are plain text; declare it in "
+        "platform:secrets.items (generated, or provided with `pulumi config set --secret`) and list this consumer",
     ),
     (
         {
@@ -233,7 +232,7 @@ INVALID = [
     ({"platform:environment": "prod"}, "platform:environment: Input should be 'staging' or 'production' (got 'prod')"),
     (
         {"platform:bogus": 1},
-        "platform:bogus: unknown key; allowed here: app, awsRegion, backups, dataClassification, environment, fly, "
+        "platform:bogus: unknown key; allowed here: app, backups, dataClassification, environment, fly, "
         "keys, protect, secrets, vercel",
     ),
     ({"platform:app": None}, "platform:app: required, not set"),
@@ -243,11 +242,7 @@ VALID = [
     {"platform:backups": {"retentionDays": 90, "transition": {"storageClass": "STANDARD_IA", "days": 30}}},
     {"platform:backups": {"objectLock": {"days": 30, "mode": "COMPLIANCE"}}},
     {"platform:backups": {"writer": {"fly": {"org": "acme", "app": "api"}, "github": None}}},
-    {
-        "platform:backups": {
-            "reader": {"github": {"repository": "acme/ops", "environment": "restore"}, "awsAccountId": None}
-        }
-    },
+    {"platform:backups": {"reader": {"github": {"repository": "acme/ops", "environment": "restore"}, "aws": None}}},
     {"platform:backups": {"replication": {"region": "eu-west-1"}}},
     {"platform:backups": {"encryption": "aws:kms", "replication": {"enabled": False}}},
     {
@@ -295,9 +290,8 @@ def test_a_broken_stack_file_lists_every_problem_at_once_and_registers_nothing()
     assert str(exc.value).splitlines() == [
         "Stack 'staging': the config cannot be deployed; no resource was registered.",
         "3 problem(s):",
-        "  - platform:backups.retentionDays: Input should be a valid integer, unable to parse string as an integer "
-        "(got 'monthly')",
         "  - platform:keys.deletionWindowDays: Input should be greater than or equal to 7 (got 3)",
+        "  - platform:backups.retentionDays: Input should be a valid integer (got 'monthly')",
         "  - platform:fly.regoins: unknown key; allowed here: app, autostop, concurrency, env, guest, healthCheck, "
         "image, internalPort, org, regions, restart",
         "1 secret(s) missing; set each (you are prompted for the value):",
@@ -354,15 +348,3 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "GOOGLE_AI_API_KEY": None,
         "GOOGLE_OAUTH_CLIENT_SECRET": None,
     }
-
-
-def test_config_and_secret_keys_are_read_the_way_the_cli_passes_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    cli_config: ContextVar[dict[str, Any]] = ContextVar("cli_config")
-    cli_config.set({})  # the CLI sets no config through the SDK; it passes PULUMI_CONFIG instead
-    monkeypatch.setattr(runtime_config, "CONFIG", cli_config)
-    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({"platform:app": "x", "platform:OPENAI_API_KEY": "sk-1"}))
-    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["platform:OPENAI_API_KEY"]))
-    assert raw_pulumi_config() == (
-        {"platform:app": "x", "platform:OPENAI_API_KEY": "sk-1"},
-        {"platform:OPENAI_API_KEY"},
-    )

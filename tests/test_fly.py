@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ops.synth import Synth
-from tests.conftest import SynthFn
-from tests.helpers import FLY_APP, FLY_MACHINE, FLY_SECRETS, changed, names
+import datetime as dt
 
-PROD_MACHINES = ["learning-accelerator-api-iad-1", "learning-accelerator-api-iad-2", "learning-accelerator-api-ord-1"]
+from ops.synth import Synth
+from tests.helpers import FLY_APP, FLY_MACHINE, FLY_SECRETS, RANDOM_BYTES, SynthFn, changed, names
+
+PROD_MACHINES = ["api-iad-1", "api-iad-2", "api-ord-1"]
 
 
 def test_machine_counts_per_region(prod: Synth, staging: Synth) -> None:
@@ -16,7 +17,10 @@ def test_machine_counts_per_region(prod: Synth, staging: Synth) -> None:
         PROD_MACHINES[1]: "iad",
         PROD_MACHINES[2]: "ord",
     }
-    assert names(staging, FLY_MACHINE) == ["learning-accelerator-api-staging-iad-1"]
+    assert {m.name: m.inputs["name"] for m in prod.of_type(FLY_MACHINE)} == {
+        n: f"learning-accelerator-{n}" for n in PROD_MACHINES
+    }
+    assert names(staging, FLY_MACHINE) == ["api-iad-1"]
     app = prod.get(FLY_APP, "api")
     assert (app.inputs, app.protect) == ({"name": "learning-accelerator-api", "org": "learning-accelerator"}, True)
     assert staging.get(FLY_APP, "api").protect is False
@@ -24,7 +28,10 @@ def test_machine_counts_per_region(prod: Synth, staging: Synth) -> None:
 
 def test_machine_config_and_health_check(prod: Synth) -> None:
     for machine in prod.of_type(FLY_MACHINE):
-        assert (machine.inputs["app"], machine.inputs["name"]) == ("learning-accelerator-api", machine.name)
+        assert (machine.inputs["app"], machine.inputs["name"]) == (
+            "learning-accelerator-api",
+            f"learning-accelerator-{machine.name}",
+        )
         cfg = machine.inputs["config"]
         assert cfg["image"].startswith("registry.fly.io/learning-accelerator-api@sha256:")
         assert cfg["guest"] == {"cpuKind": "shared", "cpus": 1, "memoryMb": 1024}
@@ -71,14 +78,14 @@ def test_machines_roll_one_at_a_time_per_region(prod: Synth) -> None:
 def test_scaling_three_to_four_adds_exactly_one_machine(prod: Synth, synth: SynthFn) -> None:
     scaled = synth("prod", {"platform:fly": {"regions": {"ord": 2}}})
     added, removed, inputs_changed = changed(prod, scaled)
-    assert (added, removed, inputs_changed) == ({(FLY_MACHINE, "learning-accelerator-api-ord-2")}, set(), set())
+    assert (added, removed, inputs_changed) == ({(FLY_MACHINE, "api-ord-2")}, set(), set())
     assert scaled.outputs["flyMachines"] == {"iad": 2, "ord": 2}
 
 
 def test_scaling_down_removes_the_last_machine_of_that_region(prod: Synth, synth: SynthFn) -> None:
     smaller = synth("prod", {"platform:fly": {"regions": {"iad": 1}}})
     added, removed, inputs_changed = changed(prod, smaller)
-    assert (added, removed, inputs_changed) == (set(), {(FLY_MACHINE, "learning-accelerator-api-iad-2")}, set())
+    assert (added, removed, inputs_changed) == (set(), {(FLY_MACHINE, "api-iad-2")}, set())
 
 
 def test_app_secrets_are_secret_and_environment_is_plain(staging: Synth) -> None:
@@ -91,8 +98,51 @@ def test_app_secrets_are_secret_and_environment_is_plain(staging: Synth) -> None
         "SECRET_KEY",
         "SUPABASE_SERVICE_ROLE_KEY",
     ]
-    machine = staging.get(FLY_MACHINE, "learning-accelerator-api-staging-iad-1")
+    machine = staging.get(FLY_MACHINE, "api-iad-1")
     assert machine.secret_paths == [] and machine.inputs["config"]["env"] == {"LOG_LEVEL": "debug"}
     assert machine.inputs["config"]["metadata"] == {
-        "secrets-generations": "CRON_SECRET=1,OPENAI_API_KEY=1,SECRET_KEY=1,SUPABASE_SERVICE_ROLE_KEY=1"
+        "secrets-served": "CRON_SECRET=1,OPENAI_API_KEY=1,SECRET_KEY=1,SUPABASE_SERVICE_ROLE_KEY=1"
+    }
+
+
+ROTATED = {"platform:secrets": {"items": {"SECRET_KEY": {"rotation": {"generation": 4, "lastRotated": "2026-11-20"}}}}}
+
+
+def slot_hex(synth: Synth, slot: str) -> str:
+    return str(synth.get(RANDOM_BYTES, f"secrets-SECRET_KEY-{slot}").outputs["hex"])
+
+
+def test_fly_serves_the_previous_value_during_the_overlap_and_never_after(synth: SynthFn) -> None:
+    during = synth("prod", ROTATED, today=dt.date(2026, 11, 21))  # overlapDays 1: 11-20 and 11-21
+    after = synth("prod", ROTATED, today=dt.date(2026, 11, 22))
+    # generation 4 lives in slot b, generation 3 in slot a
+    values = during.get(FLY_SECRETS, "api").inputs["values"]
+    assert (values["SECRET_KEY"], values["SECRET_KEY_PREVIOUS"]) == (slot_hex(during, "b"), slot_hex(during, "a"))
+    # Fly never unsets a removed key, so the key stays and carries the current value: the old one is gone
+    values = after.get(FLY_SECRETS, "api").inputs["values"]
+    assert (values["SECRET_KEY"], values["SECRET_KEY_PREVIOUS"]) == (slot_hex(after, "b"), slot_hex(after, "b"))
+    assert slot_hex(after, "a") not in values.values()
+
+
+def test_the_end_of_the_overlap_restarts_every_machine(synth: SynthFn) -> None:
+    during = synth("prod", ROTATED, today=dt.date(2026, 11, 21))
+    after = synth("prod", ROTATED, today=dt.date(2026, 11, 22))
+    served = {m.inputs["config"]["metadata"]["secrets-served"] for m in during.of_type(FLY_MACHINE)}
+    assert served == {
+        "CRON_SECRET=2,CRON_SECRET_PREVIOUS=2,ELEVENLABS_API_KEY=1,OPENAI_API_KEY=1,SECRET_KEY=4,"
+        "SECRET_KEY_PREVIOUS=3,SUPABASE_SERVICE_ROLE_KEY=1"
+    }
+    added, removed, inputs_changed = changed(during, after)
+    assert (added, removed) == (set(), set())
+    assert inputs_changed == {(FLY_SECRETS, "api"), *{(FLY_MACHINE, n) for n in PROD_MACHINES}}
+    assert {m.inputs["config"]["metadata"]["secrets-served"] for m in after.of_type(FLY_MACHINE)} == {
+        "CRON_SECRET=2,CRON_SECRET_PREVIOUS=2,ELEVENLABS_API_KEY=1,OPENAI_API_KEY=1,SECRET_KEY=4,"
+        "SECRET_KEY_PREVIOUS=4,SUPABASE_SERVICE_ROLE_KEY=1"
+    }
+
+
+def test_renamed_machines_keep_their_urns_through_aliases(prod: Synth) -> None:
+    prefix = "urn:pulumi:prod::platform::platform:delivery:FlyApi$flyio:index:Machine::"
+    assert {m.name: m.aliases for m in prod.of_type(FLY_MACHINE)} == {
+        n: [prefix + "learning-accelerator-" + n] for n in PROD_MACHINES
     }

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from components.policies import KMS_ADMIN_ACTIONS, KMS_USE_ACTIONS
 from ops.synth import ACCOUNT_ID, Synth
-from tests.conftest import SynthFn
-from tests.helpers import ALIAS, KEY, names, statements
+from tests.helpers import ALIAS, KEY, SynthFn, names, statements
 
 
 def test_key_settings_and_alias(prod: Synth, staging: Synth) -> None:

@@ -14,7 +14,7 @@ import pytest
 from ops.__main__ import main
 from ops.rotate import RotateError, rotate
 from ops.synth import ROOT
-from tests.conftest import TODAY
+from tests.helpers import TODAY
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -27,11 +27,12 @@ def test_plan_prints_the_resource_tree_without_secret_values() -> None:
     result = run("plan", "prod", "--today", TODAY.isoformat())
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.splitlines()[1] == "72 resources; 7 protected."
+    count = len(json.loads(run("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout))
+    assert out.splitlines()[1] == f"{count} resources; 7 protected."
     assert "  aws:s3/bucket:Bucket  backups  [protect, retain-on-delete]" in out
     assert "      values: [secret]" in out
     assert (
-        "  platform:OPENAI_API_KEY: [placeholder: not in Pulumi.prod.yaml; pulumi config set --secret "
+        "  platform:OPENAI_API_KEY: [placeholder: not in the stack file; pulumi config set --secret "
         "OPENAI_API_KEY --stack prod]"
     ) in out
     # no fake random value and no marked placeholder leaks into a resource's inputs
@@ -67,31 +68,34 @@ def test_plan_marks_stale_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["plan", "staging", "--json", "--today", "2027-03-01"]) == 0
     rows = json.loads(capsys.readouterr().out)
     stale = sorted(r["name"] for r in rows if r["stale"])
-    assert stale == ["CRON_SECRET-a", "ENCRYPTION_KEY-a", "NEXTAUTH_SECRET-a", "SECRET_KEY-a"]
+    assert stale == [
+        "secrets-CRON_SECRET-a",
+        "secrets-ENCRYPTION_KEY-a",
+        "secrets-NEXTAUTH_SECRET-a",
+        "secrets-SECRET_KEY-a",
+    ]
 
 
 def test_plan_of_a_broken_stack_exits_non_zero_with_the_message(tmp_path: Path) -> None:
-    broken = ROOT / "Pulumi.broken-test.yaml"
-    broken.write_text(
-        (ROOT / "Pulumi.staging.yaml")
-        .read_text()
-        .replace("  platform:fly:\n", "  platform:fly:\n    guest:\n      memoryMB: 512\n", 1)
-    )
-    try:
-        result = run("plan", "broken-test")
-    finally:
-        broken.unlink()
+    broken = tmp_path / "Pulumi.staging.yaml"
+    text = (ROOT / "Pulumi.staging.yaml").read_text()
+    broken.write_text(text.replace("  platform:fly:\n", "  platform:fly:\n    guest:\n      memoryMB: 512\n", 1))
+    line = text.splitlines().index("  platform:fly:") + 3
+    result = run("plan", str(broken))
     assert result.returncode == 1
     assert result.stdout == ""
-    assert "platform:fly.guest.memoryMB: unknown key; allowed here: cpuKind, cpus, memoryMb" in result.stderr
+    assert result.stderr.splitlines() == [
+        "Pulumi.staging.yaml: stack 'staging' cannot be deployed; no resource was registered.",
+        f"Pulumi.staging.yaml: line {line}: platform:fly.guest.memoryMB: unknown key; allowed here: cpuKind, cpus, "
+        "memoryMb",
+    ]
 
 
 def test_plan_of_an_unknown_stack() -> None:
     result = run("plan", "dev")
-    assert (result.returncode, result.stderr.strip()) == (
-        2,
-        "error: no stack file Pulumi.dev.yaml; stacks here: prod, staging",
-    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: no stack file {ROOT / 'Pulumi.dev.yaml'}; stacks here: ")
+    assert {"prod", "staging"} <= set(result.stderr.strip().split("stacks here: ")[1].split(", "))
 
 
 @pytest.fixture
@@ -137,7 +141,12 @@ def test_rotate_errors(project: Path) -> None:
     with pytest.raises(RotateError, match=re.escape("unknown stack 'dev': no Pulumi.dev.yaml; stacks here: prod")):
         rotate("dev", ["SECRET_KEY"], due=False, on=TODAY, root=project)
     with pytest.raises(
-        RotateError, match=re.escape("SECRET_KEY was last rotated 2026-11-02; rotating again on 2026-11-02")
+        RotateError,
+        match=re.escape(
+            "SECRET_KEY was rotated on 2026-11-02 and its previous value is served until the overlap ends on "
+            "2026-11-03; rotating again before 2026-11-04 would stop serving it. For a compromised secret pass "
+            "--force; nothing was changed"
+        ),
     ):
         rotate("prod", ["SECRET_KEY"], due=False, on=TODAY.replace(day=2), root=project)
-    assert main(["rotate", "NOPE", "--stack", "prod"]) == 2
+    assert main(["rotate", "NOPE", "--stack", str(project / "Pulumi.prod.yaml")]) == 1

@@ -4,33 +4,42 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 
 from components.loader import ConfigError
 from ops.rotate import rotate
-from ops.synth import ROOT, Synth, offline_config, read_stack_config, synthesize
-from tests.conftest import TODAY, SynthFn
-from tests.helpers import FLY_MACHINE, FLY_SECRETS, RANDOM_BYTES, RANDOM_PASSWORD, VERCEL_ENV, changed, names
+from ops.synth import Synth, synthesize_stack
+from tests.helpers import (
+    FLY_MACHINE,
+    FLY_SECRETS,
+    RANDOM_BYTES,
+    RANDOM_PASSWORD,
+    TODAY,
+    VERCEL_ENV,
+    SynthFn,
+    changed,
+    copy_stack_files,
+    names,
+)
 
 
 def test_sizes_and_encodings_from_the_runbooks(prod: Synth) -> None:
     # openssl rand -hex 32 / -hex 16 / -base64 32 (runbooks 001, 002)
     assert {r.name: r.inputs["length"] for r in prod.of_type(RANDOM_BYTES)} == {
-        "SECRET_KEY-a": 32,
-        "SECRET_KEY-b": 32,
-        "CRON_SECRET-a": 16,
-        "CRON_SECRET-b": 16,
-        "NEXTAUTH_SECRET-a": 32,
-        "NEXTAUTH_SECRET-b": 32,
-        "ENCRYPTION_KEY-a": 32,
-        "ENCRYPTION_KEY-b": 32,
+        "secrets-SECRET_KEY-a": 32,
+        "secrets-SECRET_KEY-b": 32,
+        "secrets-CRON_SECRET-a": 16,
+        "secrets-CRON_SECRET-b": 16,
+        "secrets-NEXTAUTH_SECRET-a": 32,
+        "secrets-NEXTAUTH_SECRET-b": 32,
+        "secrets-ENCRYPTION_KEY-a": 32,
+        "secrets-ENCRYPTION_KEY-b": 32,
     }
-    hex_value = prod.get(RANDOM_BYTES, "SECRET_KEY-a").outputs["hex"]
+    hex_value = prod.get(RANDOM_BYTES, "secrets-SECRET_KEY-a").outputs["hex"]
     assert len(hex_value) == 64 and int(hex_value, 16) >= 0
-    assert len(base64.b64decode(prod.get(RANDOM_BYTES, "NEXTAUTH_SECRET-a").outputs["base64"])) == 32
+    assert len(base64.b64decode(prod.get(RANDOM_BYTES, "secrets-NEXTAUTH_SECRET-a").outputs["base64"])) == 32
 
 
 def test_password_encoding_uses_url_safe_punctuation(synth: SynthFn) -> None:
@@ -51,7 +60,7 @@ def test_password_encoding_uses_url_safe_punctuation(synth: SynthFn) -> None:
             }
         },
     )
-    pw = s.get(RANDOM_PASSWORD, "DB_PASSWORD-a")
+    pw = s.get(RANDOM_PASSWORD, "secrets-DB_PASSWORD-a")
     assert {
         k: pw.inputs[k] for k in ("length", "special", "overrideSpecial", "minLower", "minUpper", "minNumeric")
     } == {"length": 40, "special": True, "overrideSpecial": "-_.~", "minLower": 1, "minUpper": 1, "minNumeric": 1}
@@ -60,24 +69,30 @@ def test_password_encoding_uses_url_safe_punctuation(synth: SynthFn) -> None:
 def test_keepers_derive_from_the_generation(prod: Synth) -> None:
     keepers = {r.name: r.inputs["keepers"] for r in prod.of_type(RANDOM_BYTES)}
     # SECRET_KEY is at generation 3: slot a holds 3 (current), slot b holds 2 (previous)
-    assert keepers["SECRET_KEY-a"] == {"generation": "3"} and keepers["SECRET_KEY-b"] == {"generation": "2"}
-    assert keepers["NEXTAUTH_SECRET-b"] == {"generation": "4"} and keepers["NEXTAUTH_SECRET-a"] == {"generation": "3"}
+    assert keepers["secrets-SECRET_KEY-a"] == {"generation": "3"} and keepers["secrets-SECRET_KEY-b"] == {
+        "generation": "2"
+    }
+    assert keepers["secrets-NEXTAUTH_SECRET-b"] == {"generation": "4"} and keepers["secrets-NEXTAUTH_SECRET-a"] == {
+        "generation": "3"
+    }
 
 
 def test_generation_one_has_a_single_slot(staging: Synth) -> None:
-    assert names(staging, RANDOM_BYTES) == ["CRON_SECRET-a", "ENCRYPTION_KEY-a", "NEXTAUTH_SECRET-a", "SECRET_KEY-a"]
+    assert names(staging, RANDOM_BYTES) == [
+        "secrets-CRON_SECRET-a",
+        "secrets-ENCRYPTION_KEY-a",
+        "secrets-NEXTAUTH_SECRET-a",
+        "secrets-SECRET_KEY-a",
+    ]
 
 
 def synth_file(root: Path, stack: str, today: dt.date) -> Synth:
-    config, secret_keys, _ = offline_config(stack, read_stack_config(stack, root))
-    return synthesize(stack, config, secret_keys, today=today)
+    return synthesize_stack(stack, today=today, root=root)
 
 
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
-    for stack in ("prod", "staging"):
-        shutil.copy(ROOT / f"Pulumi.{stack}.yaml", tmp_path)
-    return tmp_path
+    return copy_stack_files(tmp_path)
 
 
 def test_rotating_one_secret_replaces_one_random_resource_and_updates_only_its_consumers(project_copy: Path) -> None:
@@ -87,12 +102,12 @@ def test_rotating_one_secret_replaces_one_random_resource_and_updates_only_its_c
     added, removed, inputs_changed = changed(before, after)
     assert (added, removed) == (set(), set())
     keeper_changes = {k for k in inputs_changed if k[0] == RANDOM_BYTES}
-    assert keeper_changes == {(RANDOM_BYTES, "SECRET_KEY-b")}
-    assert before.get(RANDOM_BYTES, "SECRET_KEY-b").inputs["keepers"] == {"generation": "2"}
-    assert after.get(RANDOM_BYTES, "SECRET_KEY-b").inputs["keepers"] == {"generation": "4"}
+    assert keeper_changes == {(RANDOM_BYTES, "secrets-SECRET_KEY-b")}
+    assert before.get(RANDOM_BYTES, "secrets-SECRET_KEY-b").inputs["keepers"] == {"generation": "2"}
+    assert after.get(RANDOM_BYTES, "secrets-SECRET_KEY-b").inputs["keepers"] == {"generation": "4"}
     # SECRET_KEY goes only to Fly: the app secrets, and the machines roll to boot with it
     assert inputs_changed == {
-        (RANDOM_BYTES, "SECRET_KEY-b"),
+        (RANDOM_BYTES, "secrets-SECRET_KEY-b"),
         (FLY_SECRETS, "api"),
         *{(FLY_MACHINE, n) for n in names(before, FLY_MACHINE)},
     }
@@ -103,7 +118,7 @@ def test_rotating_a_vercel_only_secret_leaves_fly_alone(project_copy: Path) -> N
     rotate("prod", ["NEXTAUTH_SECRET"], due=False, on=TODAY, root=project_copy)
     after = synth_file(project_copy, "prod", TODAY)
     added, removed, inputs_changed = changed(before, after)
-    assert inputs_changed == {(RANDOM_BYTES, "NEXTAUTH_SECRET-a"), (VERCEL_ENV, "frontend-NEXTAUTH_SECRET")}
+    assert inputs_changed == {(RANDOM_BYTES, "secrets-NEXTAUTH_SECRET-a"), (VERCEL_ENV, "frontend-NEXTAUTH_SECRET")}
     # the overlap starts: the value served until now is also served as NEXTAUTH_SECRET_PREVIOUS
     assert (added, removed) == ({(VERCEL_ENV, "frontend-NEXTAUTH_SECRET_PREVIOUS")}, set())
     assert (
@@ -130,8 +145,8 @@ def test_overlap_slots_across_two_successive_rotations(project_copy: Path) -> No
     second = synth_file(project_copy, "prod", day2)
     g6 = value_of(second, "NEXTAUTH_SECRET")
     assert g6 not in (g4, g5) and value_of(second, "NEXTAUTH_SECRET_PREVIOUS") == g5
-    assert second.get(RANDOM_BYTES, "NEXTAUTH_SECRET-b").inputs["keepers"] == {"generation": "6"}
-    assert second.get(RANDOM_BYTES, "NEXTAUTH_SECRET-a").inputs["keepers"] == {"generation": "5"}
+    assert second.get(RANDOM_BYTES, "secrets-NEXTAUTH_SECRET-b").inputs["keepers"] == {"generation": "6"}
+    assert second.get(RANDOM_BYTES, "secrets-NEXTAUTH_SECRET-a").inputs["keepers"] == {"generation": "5"}
 
 
 def test_previous_value_stops_after_the_overlap(synth: SynthFn) -> None:
@@ -194,9 +209,11 @@ def test_every_consumer_input_fed_by_a_secret_is_secret(prod: Synth) -> None:
     assert fly.secret_paths == ["values"]
     assert sorted(fly.inputs["values"]) == [
         "CRON_SECRET",
+        "CRON_SECRET_PREVIOUS",  # generation 2, overlap over: carries the current value
         "ELEVENLABS_API_KEY",
         "OPENAI_API_KEY",
         "SECRET_KEY",
+        "SECRET_KEY_PREVIOUS",
         "SUPABASE_SERVICE_ROLE_KEY",
     ]
     for machine in prod.of_type(FLY_MACHINE):

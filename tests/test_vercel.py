@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ops.synth import Synth
-from tests.conftest import SynthFn
-from tests.helpers import VERCEL_DOMAIN, VERCEL_ENV, VERCEL_PROJECT, changed, names
+from tests.helpers import VERCEL_DOMAIN, VERCEL_ENV, VERCEL_PROJECT, SynthFn, changed, names
 
 
 def test_project_settings(prod: Synth, staging: Synth) -> None:
@@ -16,7 +15,12 @@ def test_project_settings(prod: Synth, staging: Synth) -> None:
         "name": "learning-accelerator",
         "framework": "nextjs",
         "rootDirectory": "frontend",
-        "gitRepository": {"type": "github", "repo": "learning-accelerator/web", "productionBranch": "main"},
+        "gitRepository": {
+            "type": "github",
+            "repo": "learning-accelerator/web",
+            "productionBranch": "main",
+            "deployHooks": [{"name": "platform-redeploy", "ref": "main"}],
+        },
         "resourceConfig": {"functionDefaultRegions": ["iad1"]},
         "vercelAuthentication": {"deploymentType": "standard_protection_new"},
     }

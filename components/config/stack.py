@@ -1,0 +1,169 @@
+"""The whole stack: its sections, the one rule for environment defaults, and the rules across sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
+
+from components.config.backups import BackupsConfig
+from components.config.base import AwsRegion, Environment, Model, Slug, raise_if
+from components.config.fly import FlyConfig
+from components.config.keys import KeysConfig
+from components.config.secrets import SecretsConfig
+from components.config.vercel import VercelConfig
+
+
+def environment_of_stack(stack: str) -> Environment:
+    """`prod`, or a name ending in `-prod` (`parker-flight-prod`), is production; any other stack is staging."""
+    return "production" if stack == "prod" or stack.endswith("-prod") else "staging"
+
+
+@dataclass(frozen=True)
+class EnvironmentDefaults:
+    """What a stack gets when its file does not say: production is protected, locked, replicated and strict."""
+
+    protect: bool
+    object_lock: bool
+    replication: bool
+    fail_when_stale: bool
+
+    @classmethod
+    def of(cls, environment: Environment) -> EnvironmentDefaults:
+        prod = environment == "production"
+        return cls(protect=prod, object_lock=prod, replication=prod, fail_when_stale=prod)
+
+
+def _or(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
+
+
+class StackConfig(Model):
+    """Every section is optional: a product declares only the capabilities it runs."""
+
+    app: Slug
+    environment: Environment | None = None  # None: follows from the stack name
+    aws_region: AwsRegion = Field(alias="aws:region")
+    data_classification: Literal["public", "internal", "confidential", "restricted"] = "confidential"
+    protect: bool | None = None  # None: the environment decides
+    keys: KeysConfig | None = None
+    backups: BackupsConfig | None = None
+    secrets: SecretsConfig | None = None
+    vercel: VercelConfig | None = None
+    fly: FlyConfig | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _resolve(cls, data: Any, handler: ModelWrapValidatorHandler[StackConfig], info: ValidationInfo) -> StackConfig:
+        parsed = handler(data)
+        return parsed.with_environment_defaults((info.context or {}).get("stack"))
+
+    def with_environment_defaults(self, stack: str | None) -> StackConfig:
+        """The one place environment defaults are applied; then the rules that need the resolved values."""
+        implied = environment_of_stack(stack) if stack else None
+        if self.environment is not None and implied is not None and self.environment != implied:
+            raise_if(
+                [
+                    (
+                        "environment",
+                        f"{self.environment!r} contradicts stack {stack!r}, which is {implied} "
+                        "(a stack named prod or *-prod is production); remove the key or rename the stack",
+                    )
+                ]
+            )
+        environment = self.environment or implied
+        if environment is None:
+            raise_if([("environment", "required when the stack name is not known")])
+        assert environment is not None
+        d = EnvironmentDefaults.of(environment)
+        update: dict[str, Any] = {"environment": environment, "protect": _or(self.protect, d.protect)}
+        if self.backups is not None:
+            lock, repl = self.backups.object_lock, self.backups.replication
+            update["backups"] = self.backups.model_copy(
+                update={
+                    "object_lock": lock.model_copy(update={"enabled": _or(lock.enabled, d.object_lock)}),
+                    "replication": repl.model_copy(update={"enabled": _or(repl.enabled, d.replication)}),
+                }
+            )
+        if self.secrets is not None:
+            update["secrets"] = self.secrets.model_copy(
+                update={"fail_when_stale": _or(self.secrets.fail_when_stale, d.fail_when_stale)}
+            )
+        resolved = self.model_copy(update=update)
+        raise_if(resolved.problems_across_sections())
+        return resolved
+
+    def problems_across_sections(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        prod = self.production
+        if prod and not self.protect:
+            problems.append(("protect", "production resources are always protected"))
+        if (b := self.backups) is not None:
+            purposes = self.keys.purposes if self.keys is not None else []
+            if b.encryption == "aws:kms" and b.kms_key not in purposes:
+                problems.append(("backups.kmsKey", f"{b.kms_key!r} is not one of keys.purposes {purposes}"))
+            if b.replicated and b.replication.region is None:
+                problems.append(("backups.replication.region", "required when replication is enabled"))
+            if b.replicated and b.replication.region == self.aws_region:
+                problems.append(
+                    (
+                        "backups.replication.region",
+                        f"must differ from aws:region ({self.aws_region}) to survive a regional disaster",
+                    )
+                )
+            if b.replicated and b.encryption == "aws:kms":
+                problems.append(
+                    (
+                        "backups.encryption",
+                        "replication of aws:kms backups needs a key in the replica "
+                        "region, which is not supported yet; use AES256 with replication",
+                    )
+                )
+        for name, item in (self.secrets.items if self.secrets else {}).items():
+            if name.startswith("NEXT_PUBLIC_") and item.vercel_targets:
+                problems.append(
+                    (
+                        f"secrets.items.{name}.consumers",
+                        "a NEXT_PUBLIC_* variable is sent to the browser and can never carry a secret",
+                    )
+                )
+            for consumer, section in (("fly", self.fly), ("vercel", self.vercel)):
+                if section is None and any(c.split(":")[0] == consumer for c in item.consumers):
+                    problems.append(
+                        (f"secrets.items.{name}.consumers", f"this stack declares no platform:{consumer} section")
+                    )
+            for var in (name, f"{name}_PREVIOUS"):
+                if self.vercel is not None and var in self.vercel.env and item.vercel_targets:
+                    problems.append((f"vercel.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
+                if self.fly is not None and var in self.fly.env and "fly" in item.consumers:
+                    problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
+        if prod and (f := self.fly) is not None:
+            if not f.pinned:
+                problems.append(
+                    ("fly.image", f"{f.image!r}: production images are pinned by digest (…@sha256:<64 hex>)")
+                )
+            if sum(1 for n in f.regions.values() if n > 0) < 2:
+                problems.append(("fly.regions", "production runs machines in at least two regions"))
+        return problems
+
+    @property
+    def env(self) -> Environment:
+        assert self.environment is not None, "StackConfig is resolved when validated with a stack name"
+        return self.environment
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.protect)
+
+    def tags(self, classification: str | None = None) -> dict[str, str]:
+        return {
+            "app": self.app,
+            "environment": self.env,
+            "managed-by": "pulumi",
+            "data-classification": classification or self.data_classification,
+        }
