@@ -21,10 +21,10 @@ from components.config import PROJECT, Problems, looks_secret
 PREFIX = f"{PROJECT}:"
 # Provider namespaces and the module whose source lists the config keys that provider reads.
 PROVIDER_CONFIG_MODULES = {
-    "aws": "pulumi_aws.config.vars",
-    "vercel": "pulumiverse_vercel.config.vars",
-    "flyio": "pulumi_flyio.config.vars",
-    "postgresql": "pulumi_postgresql.config.vars",
+    "aws": "pulumi_aws",
+    "vercel": "pulumiverse_vercel",
+    "flyio": "pulumi_flyio",
+    "postgresql": "pulumi_postgresql",
     "random": None,  # the random provider reads no config
 }
 _CONFIG_GET = re.compile(r"__config__\.get\w*\('(\w+)'")
@@ -41,13 +41,13 @@ class Problem:
 
 @functools.cache
 def provider_config_keys(namespace: str) -> frozenset[str]:
-    """The keys a provider accepts, read from its installed SDK's config module (not imported, just read)."""
-    module = PROVIDER_CONFIG_MODULES[namespace]
-    if module is None:
+    """The keys a provider accepts, read from its installed SDK's config/vars.py (read, never imported)."""
+    package = PROVIDER_CONFIG_MODULES[namespace]
+    if package is None:
         return frozenset()
-    spec = importlib.util.find_spec(module)
-    assert spec is not None and spec.origin is not None, f"{module} is not installed"
-    return frozenset(_CONFIG_GET.findall(Path(spec.origin).read_text()))
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.origin is not None, f"{package} is not installed"
+    return frozenset(_CONFIG_GET.findall((Path(spec.origin).parent / "config" / "vars.py").read_text()))
 
 
 def provider_key_problems(raw: Mapping[str, Any]) -> list[Problem]:
