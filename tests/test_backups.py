@@ -6,7 +6,7 @@ import json
 
 from components.policies import KMS_S3_ACTIONS
 from ops.synth import ACCOUNT_ID, Synth
-from tests.helpers import BUCKET, BUCKET_POLICY, LIFECYCLE, ROLE, ROLE_POLICY, SynthFn, parent_name, statements
+from tests.helpers import BUCKET, BUCKET_POLICY, LIFECYCLE, LOGGING, ROLE, ROLE_POLICY, SynthFn, parent_name, statements
 
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
@@ -289,3 +289,32 @@ def test_bucket_parts_live_inside_their_hardened_bucket(prod: Synth) -> None:
     assert parent_name(prod, prod.get(SSE, "backups-replica")) == "backups-replica"
     assert parent_name(prod, prod.get(BUCKET, "backups")) == "backups"
     assert prod.parent_of(prod.get(BUCKET, "backups")).type == "platform:storage:HardenedBucket"  # type: ignore[union-attr]
+
+
+def test_the_replica_expires_on_the_same_schedule_as_the_primary(prod: Synth) -> None:
+    rules = {r.name: r.inputs["rules"] for r in prod.of_type(LIFECYCLE)}
+    expected = [
+        {
+            "id": "expire-backups",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"days": 30},
+            "noncurrentVersionExpiration": {"noncurrentDays": 30},
+            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+        }
+    ]
+    assert rules["backups"] == rules["backups-replica"] == expected
+    assert rules["backups-replica-access-logs"][0]["expiration"] == {"days": 90}
+
+
+def test_the_replicas_access_logging_lives_in_the_replica_region(prod: Synth) -> None:
+    logging = {r.name: r for r in prod.of_type(LOGGING)}
+    assert sorted(logging) == ["backups-access-logs", "backups-replica-access-logs"]
+    replica = logging["backups-replica-access-logs"]
+    assert replica.inputs["region"] == "us-west-2"
+    assert replica.inputs["bucket"] == prod.get(BUCKET, "backups-replica").outputs["bucket"]
+    assert replica.inputs["targetBucket"] == prod.get(BUCKET, "backups-replica-access-logs").outputs["bucket"]
+    assert prod.get(BUCKET, "backups-replica-access-logs").inputs["region"] == "us-west-2"
+    primary = logging["backups-access-logs"]
+    assert "region" not in primary.inputs  # the provider's region, us-east-1
+    assert primary.inputs["targetBucket"] == prod.get(BUCKET, "backups-access-logs").outputs["bucket"]

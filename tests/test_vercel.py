@@ -72,3 +72,32 @@ def test_custom_domains(prod: Synth, synth: SynthFn) -> None:
         "prod", {"platform:vercel": {"domains": ["app.learningaccelerator.com", "www.learningaccelerator.com"]}}
     )
     assert names(two, VERCEL_DOMAIN) == ["frontend-app.learningaccelerator.com", "frontend-www.learningaccelerator.com"]
+
+
+def test_every_variable_is_deleted_before_it_is_replaced(prod: Synth) -> None:
+    # a replace otherwise fails with ENV_ALREADY_EXISTS (pulumiverse/pulumi-vercel#118)
+    assert {r.name: r.delete_before_replace for r in prod.of_type(VERCEL_ENV)} == {
+        r.name: True for r in prod.of_type(VERCEL_ENV)
+    }
+    assert len(prod.of_type(VERCEL_ENV)) == 6
+
+
+def test_the_deploy_hook_redeploys_the_production_branch_and_its_url_is_secret(prod: Synth) -> None:
+    hooks = prod.get(VERCEL_PROJECT, "frontend").inputs["gitRepository"]["deployHooks"]
+    assert hooks == [{"name": "platform-redeploy", "ref": "main"}]
+    assert prod.outputs["vercelDeployHookUrl"] == "[secret]"
+
+
+def test_the_fingerprint_says_a_redeploy_is_due_exactly_when_vercel_would_read_something_new(
+    prod: Synth, synth: SynthFn
+) -> None:
+    def rotated(name: str, generation: int) -> dict[str, object]:
+        record = {"generation": generation, "lastRotated": "2026-11-23"}
+        return {"platform:secrets": {"items": {name: {"rotation": record}}}}
+
+    base = prod.outputs["vercelEnvFingerprint"]
+    assert len(base) == 16
+    assert synth("prod", rotated("NEXTAUTH_SECRET", 5)).outputs["vercelEnvFingerprint"] != base
+    assert synth("prod", {"platform:vercel": {"maintenanceMode": True}}).outputs["vercelEnvFingerprint"] != base
+    # SECRET_KEY goes to Fly only: nothing Vercel reads changes
+    assert synth("prod", rotated("SECRET_KEY", 4)).outputs["vercelEnvFingerprint"] == base
