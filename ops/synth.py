@@ -12,7 +12,7 @@ import os
 import runpy
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,7 +217,28 @@ def synthesize(
     values = {k: to_config_value(v) for k, v in config.items()}
     if program == ROOT / "__main__.py":
         synth.stale = load(values, set(secret_keys or []), stack, on).stale
-    mocks = FakeProviders(str(config.get("aws:region", "us-east-1")))
+    with _fixed_today(on):
+        return record(
+            stack,
+            lambda: runpy.run_path(str(program), run_name="__main__"),
+            region=str(config.get("aws:region", "us-east-1")),
+            into=synth,
+            config=values,
+            secret_keys=list(secret_keys or []),
+        )
+
+
+def record(
+    stack: str,
+    build: Callable[[], object],
+    region: str = "us-east-1",
+    into: Synth | None = None,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> Synth:
+    """Run `build` (a whole program, or one component) under mocks and record what it registers."""
+    synth = into if into is not None else Synth(stack=stack)
+    mocks = FakeProviders(region)
     logger = logging.getLogger(f"platform.synth.{stack}")
     logger.propagate = False
     handler = _Warnings(synth)
@@ -226,15 +247,14 @@ def synthesize(
     pulumi.runtime.set_mocks(
         mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=RecordingMonitor(mocks, synth)
     )
-    pulumi.runtime.set_all_config(values, list(secret_keys or []))
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
 
     @pulumi.runtime.test
     def run() -> None:
-        runpy.run_path(str(program), run_name="__main__")
+        build()
 
     try:
-        with _fixed_today(on):
-            run()
+        run()
         root = pulumi.runtime.get_root_resource()
         synth.outputs = _resolve_outputs(getattr(root, "outputs", {}))
     finally:

@@ -8,6 +8,7 @@ import pytest
 
 from components.config import SECRET_CATALOGUE, StackConfig
 from components.loader import ConfigError, load
+from components.sdk_internals import sync_await
 from ops.synth import Synth, synthesize
 from tests.helpers import TODAY, stack_config
 
@@ -348,3 +349,10 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "GOOGLE_AI_API_KEY": None,
         "GOOGLE_OAUTH_CLIENT_SECRET": None,
     }
+
+
+def test_provided_secrets_enter_the_program_as_secret_outputs() -> None:
+    config, secret_keys = stack_config("prod")
+    provided = load(config, set(secret_keys), "prod", TODAY).provided
+    assert sorted(provided) == ["ELEVENLABS_API_KEY", "OPENAI_API_KEY", "SUPABASE_SERVICE_ROLE_KEY"]
+    assert all(sync_await(v.is_secret()) for v in provided.values())
