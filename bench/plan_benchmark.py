@@ -7,7 +7,7 @@ Each measurement runs in a fresh interpreter, the way a user runs `python -m ops
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -20,15 +20,14 @@ BASELINE = "import pulumi"
 
 
 def measure(argv: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of one child process."""
+    """(seconds, peak RSS in MiB) of one child process, its own peak read with wait4."""
     start = time.perf_counter()
-    result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{result.stderr}")
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run the lightest measurements first.
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, peak_kib / 1024
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{child.stderr.read().decode() if child.stderr else ''}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -43,10 +42,19 @@ def main() -> None:
         ("plan prod", [py, "-m", "ops", "plan", "prod", "--today", "2026-11-23"]),
         ("plan prod --json", [py, "-m", "ops", "plan", "prod", "--json", "--today", "2026-11-23"]),
     ]
-    rows = []
-    for label, argv in cases:
-        samples = [measure(argv) for _ in range(runs)]
-        rows.append((label, statistics.median(s[0] for s in samples), max(s[1] for s in samples)))
+    cases += [
+        (
+            f"plan {path.parent.name}-{path.stem.split('.')[1]}",
+            [py, "-m", "ops", "plan", str(path), "--today", "2026-11-23"],
+        )
+        for path in sorted(ROOT.glob("products/*/Pulumi.*.yaml"))
+    ]
+    samples: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in cases}
+    # Interleaved rounds: a slow moment of a shared machine slows every case, not just one.
+    for _ in range(runs):
+        for label, argv in cases:
+            samples[label].append(measure(argv))
+    rows = [(label, statistics.median(s[0] for s in got), max(s[1] for s in got)) for label, got in samples.items()]
     sdk = rows[1][1]
     print(f"{'case':<22}{'median s':>10}{'peak MiB':>10}{'x SDK import':>14}   ({runs} runs each)")
     for label, seconds, peak in rows:

@@ -72,7 +72,7 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _check_nodes(path: Path, root: Node) -> None:
+def _check_nodes(path: Path, root: Node) -> bool:
     """Refuse non-plain tags, and aliases that would expand the document past MAX_NODES."""
     sizes: dict[int, int] = {}
     on_stack: set[int] = set()
@@ -100,6 +100,7 @@ def _check_nodes(path: Path, root: Node) -> None:
         return total
 
     size(root)
+    return True
 
 
 def _key_lines(node: MappingNode, prefix: str, lines: dict[str, int]) -> None:
@@ -131,10 +132,10 @@ def read(path: Path, stack: str) -> StackFile:
     except UnicodeDecodeError as exc:
         raise StackFileError(path, data[: exc.start].count(b"\n") + 1, "is not UTF-8 text") from None
     try:
-        root = YAML(typ="safe", pure=True).compose(text)
-        if root is not None:
-            _check_nodes(path, root)
-        doc = YAML(typ="safe", pure=True).load(text)
+        # YAML 1.2, as the Pulumi CLI reads it (`yes` and `on` are strings, not booleans as in PyYAML)
+        yaml = YAML(typ="safe", pure=True)
+        root = yaml.compose(text)
+        doc = yaml.constructor.construct_document(root) if root is not None and _check_nodes(path, root) else None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = int(mark.line) + 1 if mark is not None else 1

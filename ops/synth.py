@@ -23,7 +23,13 @@ import pulumi
 from components.config import PROJECT
 from components.loader import PREFIX, TODAY_ENV, Stale, load, secrets_alone
 from components.loader import today as real_today
-from components.sdk_internals import RecordingMockMonitor, deserialize, reset_root_stack, sync_await
+from components.sdk_internals import (
+    RecordingMockMonitor,
+    deserialize,
+    reset_root_stack,
+    sync_await,
+    without_source_positions,
+)
 from ops.fakes import ACCOUNT_ID, FakeProviders, unwrap_secrets
 from ops.sdk import import_provider_sdks
 from ops.stackfile import ROOT, StackFile, known_stacks, locate, read
@@ -254,7 +260,8 @@ def record(
         build()
 
     try:
-        run()
+        with without_source_positions():
+            run()
         root = pulumi.runtime.get_root_resource()
         synth.outputs = _resolve_outputs(getattr(root, "outputs", {}))
     finally:
