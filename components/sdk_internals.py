@@ -52,7 +52,7 @@ def without_source_positions() -> Iterator[None]:
     """Skip the stack walk the SDK does for every resource: under mocks nobody reads source positions,
     and the walk is about a tenth of an offline plan's run time."""
     saved = _resource._get_stack_trace
-    _resource._get_stack_trace = lambda: _resource.source_pb2.StackTrace()  # type: ignore[attr-defined]
+    _resource._get_stack_trace = lambda: _resource.source_pb2.StackTrace()
     try:
         yield
     finally:
