@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from components.config import StackConfig
+from components.loader import load
 from ops.stackfile import ROOT, read
 from ops.synth import Resource, Synth, offline_config, synthesize
 
@@ -56,6 +58,12 @@ def stack_config(stack: str, override: dict[str, Any] | None = None) -> tuple[di
     """A stack file's config with `override` merged in, as the CLI would pass it, placeholders included."""
     config, secret_keys, _ = offline_config(stack, deep_merge(file_config(stack), override or {}))
     return config, secret_keys
+
+
+def load_with(stack: str, override: dict[str, Any]) -> StackConfig:
+    """A root stack file with `override` merged in, loaded as the program loads it."""
+    config, secret_keys = stack_config(stack, override)
+    return load(config, set(secret_keys), stack, TODAY).config
 
 
 def synth_with(stack: str, override: dict[str, Any] | None = None, today: dt.date = TODAY, name: str = "") -> Synth:

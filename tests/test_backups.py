@@ -8,6 +8,17 @@ from components.policies import KMS_S3_ACTIONS
 from ops.synth import ACCOUNT_ID, Synth
 from tests.helpers import BUCKET, BUCKET_POLICY, LIFECYCLE, LOGGING, ROLE, ROLE_POLICY, SynthFn, parent_name, statements
 
+# Runbook 002: 30 days, noncurrent versions too; half-finished uploads never linger.
+BACKUP_RULES = [
+    {
+        "id": "expire-backups",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "expiration": {"days": 30},
+        "noncurrentVersionExpiration": {"noncurrentDays": 30},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+    }
+]
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
@@ -33,16 +44,7 @@ def test_backup_bucket_settings(prod: Synth, staging: Synth) -> None:
         assert synth.get("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "backups").inputs["rule"] == {
             "objectOwnership": "BucketOwnerEnforced"
         }
-        assert synth.get(LIFECYCLE, "backups").inputs["rules"] == [
-            {
-                "id": "expire-backups",
-                "status": "Enabled",
-                "filter": {"prefix": ""},
-                "expiration": {"days": 30},
-                "noncurrentVersionExpiration": {"noncurrentDays": 30},
-                "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
-            }
-        ]
+        assert synth.get(LIFECYCLE, "backups").inputs["rules"] == BACKUP_RULES
 
 
 def test_bucket_policies_deny_plain_http_and_old_tls(prod: Synth) -> None:
@@ -293,17 +295,7 @@ def test_bucket_parts_live_inside_their_hardened_bucket(prod: Synth) -> None:
 
 def test_the_replica_expires_on_the_same_schedule_as_the_primary(prod: Synth) -> None:
     rules = {r.name: r.inputs["rules"] for r in prod.of_type(LIFECYCLE)}
-    expected = [
-        {
-            "id": "expire-backups",
-            "status": "Enabled",
-            "filter": {"prefix": ""},
-            "expiration": {"days": 30},
-            "noncurrentVersionExpiration": {"noncurrentDays": 30},
-            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
-        }
-    ]
-    assert rules["backups"] == rules["backups-replica"] == expected
+    assert rules["backups"] == rules["backups-replica"] == BACKUP_RULES
     assert rules["backups-replica-access-logs"][0]["expiration"] == {"days": 90}
 
 

@@ -6,16 +6,11 @@ from typing import Any
 
 import pytest
 
-from components.config import SECRET_CATALOGUE, StackConfig
+from components.config import SECRET_CATALOGUE
 from components.loader import ConfigError, load
 from components.sdk_internals import sync_await
 from ops.synth import Synth, synthesize
-from tests.helpers import TODAY, stack_config
-
-
-def load_with(stack: str, override: dict[str, Any]) -> StackConfig:
-    config, secret_keys = stack_config(stack, override)
-    return load(config, set(secret_keys), stack, TODAY).config
+from tests.helpers import TODAY, load_with, stack_config
 
 
 def error_of(stack: str, override: dict[str, Any]) -> str:
