@@ -8,12 +8,18 @@ import functools
 import pulumi
 import pulumi_aws as aws
 
+from components.alert_routing import TOPIC_PUBLISHERS, AlertRouting, AlertRoutingArgs
 from components.backup_access import BackupAccess, BackupAccessArgs
 from components.backups import BackupStorage, BackupStorageArgs
+from components.config import ALERTS_KEY, ALERTS_REGION
 from components.fly import FlyApi, FlyApiArgs
+from components.health_checks import HealthChecks, HealthChecksArgs
 from components.keys import KmsKeys, KmsKeysArgs
 from components.loader import load_stack
+from components.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
 from components.secrets import FLY, VERCEL, SecretsInventory, SecretsInventoryArgs
+from components.slo_alarms import SloAlarms, SloAlarmsArgs
+from components.threshold_alarms import ThresholdAlarms, ThresholdAlarmsArgs
 from components.vercel import VercelFrontend, VercelFrontendArgs
 
 # 1. Stack config: every bad key is reported here, before any resource is registered.
@@ -40,6 +46,9 @@ if cfg.keys is not None:
             keys=cfg.keys,
             tags=cfg.tags(),
             protect=cfg.protected,
+            # The alert topics' key lives with them in us-east-1, usable by the services that publish.
+            regions={ALERTS_KEY: ALERTS_REGION},
+            services={ALERTS_KEY: TOPIC_PUBLISHERS},
         ),
     )
     pulumi.export("kmsKeyArns", keys.key_arns)
@@ -107,6 +116,7 @@ if cfg.vercel is not None:
     if frontend.deploy_hook_url is not None:
         pulumi.export("vercelDeployHookUrl", frontend.deploy_hook_url)
 
+api = None
 if cfg.fly is not None:
     api = FlyApi(
         "api",
@@ -120,3 +130,60 @@ if cfg.fly is not None:
     pulumi.export("flyApp", api.app.name)
     pulumi.export("flyAppUrl", api.url)
     pulumi.export("flyMachines", api.machine_counts)
+
+# 6. Alerting (runbooks 000-004): topics per severity, health checks, SLO burn rates, thresholds.
+if (alerts := cfg.alerts) is not None:
+    assert keys is not None  # the config requires the alerts key
+    tags = cfg.tags()
+    routing = AlertRouting(
+        "alerts",
+        AlertRoutingArgs(
+            app=cfg.app,
+            environment=cfg.env,
+            account_id=account_id(),
+            channels=alerts.channels,
+            kms_key_arn=keys.keys[ALERTS_KEY].arn,
+            pagerduty_urls={n: loaded.provided[n] for n in alerts.pagerduty_secrets()},
+            tags=tags,
+        ),
+    )
+    topics = routing.topic_arns
+    checks = HealthChecks(
+        "health-checks",
+        HealthChecksArgs(app=cfg.app, environment=cfg.env, checks=alerts.health_checks, topic_arns=topics, tags=tags),
+    )
+    if alerts.slos:
+        SloAlarms(
+            "slos",
+            SloAlarmsArgs(
+                app=cfg.app,
+                environment=cfg.env,
+                slos=alerts.slos,
+                health_check_ids={n: c.id for n, c in checks.checks.items()},
+                topic_arns=topics,
+                page_severity=alerts.page_severity,
+                ticket_severity=alerts.ticket_severity,
+                tags=tags,
+            ),
+        )
+    if alerts.thresholds:
+        ThresholdAlarms(
+            "thresholds",
+            ThresholdAlarmsArgs(
+                app=cfg.app, environment=cfg.env, thresholds=alerts.thresholds, topic_arns=topics, tags=tags
+            ),
+        )
+    OperationsAlarms(
+        "operations-alarms",
+        OperationsAlarmsArgs(
+            app=cfg.app,
+            environment=cfg.env,
+            topic_arns=topics,
+            tags=tags,
+            backup_freshness=alerts.backup_freshness if cfg.backups is not None else None,
+            kms=alerts.kms,
+            key_arns=list(keys.key_arns.values()),
+        ),
+    )
+    pulumi.export("alertTopicArns", topics)
+    pulumi.export("healthCheckIds", {n: c.id for n, c in checks.checks.items()})

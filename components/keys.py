@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -20,6 +22,14 @@ class KmsKeysArgs:
     keys: KeysConfig
     tags: dict[str, str]
     protect: bool
+    # purpose -> region, where a key must live elsewhere than the stack (alerting lives in us-east-1)
+    regions: Mapping[str, str] = field(default_factory=dict)
+    # purpose -> AWS services that encrypt with the key (CloudWatch, EventBridge for alert topics)
+    services: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+def _policy(account: str, *, region: str, cfg: KeysConfig, services: list[str]) -> str:
+    return kms_key_policy(account, region, cfg.administrators, cfg.users, services)
 
 
 def alias_name(app: str, purpose: str, environment: str) -> str:
@@ -37,10 +47,12 @@ class KmsKeys(pulumi.ComponentResource):
         self.keys: dict[str, aws.kms.Key] = {}
         self.aliases: dict[str, aws.kms.Alias] = {}
         cfg = args.keys
-        policy = pulumi.Output.from_input(args.account_id).apply(
-            lambda account: kms_key_policy(account, args.region, cfg.administrators, cfg.users)
-        )
         for purpose in cfg.purposes:
+            region = args.regions.get(purpose, args.region)
+            services = list(args.services.get(purpose, []))
+            policy = pulumi.Output.from_input(args.account_id).apply(
+                functools.partial(_policy, region=region, cfg=cfg, services=services)
+            )
             alias = alias_name(args.app, purpose, args.environment)
             key = aws.kms.Key(
                 f"{name}-{purpose}",
@@ -49,6 +61,7 @@ class KmsKeys(pulumi.ComponentResource):
                 rotation_period_in_days=cfg.rotation_period_days,
                 deletion_window_in_days=cfg.deletion_window_days,
                 policy=policy,
+                region=args.regions.get(purpose),
                 tags={**args.tags, "purpose": purpose},
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
             )
@@ -57,6 +70,7 @@ class KmsKeys(pulumi.ComponentResource):
                 f"{name}-{purpose}",
                 name=alias,
                 target_key_id=key.key_id,
+                region=args.regions.get(purpose),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.key_arns = {p: k.arn for p, k in self.keys.items()}

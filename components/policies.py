@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 Statement = dict[str, Any]
@@ -89,7 +90,9 @@ KMS_USE_ACTIONS = sorted(
 KMS_S3_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
 
 
-def kms_key_policy(account_id: str, region: str, administrators: list[str], users: list[str]) -> str:
+def kms_key_policy(
+    account_id: str, region: str, administrators: list[str], users: list[str], services: Sequence[str] = ()
+) -> str:
     """Administrators manage, named users use, and IAM principals of this account may use it through S3 only.
 
     In a key policy, Resource "*" means "this key": the key's own ARN is not known until it exists.
@@ -116,6 +119,18 @@ def kms_key_policy(account_id: str, region: str, administrators: list[str], user
             },
         },
     ]
+    if services:
+        # CloudWatch and EventBridge publish to topics encrypted with this key; without this statement
+        # their notifications fail silently. (EventBridge sends no SourceArn, so no condition here.)
+        statements.append(
+            {
+                "Sid": "AlertingServicesEncryptNotifications",
+                "Effect": "Allow",
+                "Principal": {"Service": sorted(services)},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            }
+        )
     if users:
         statements.append(
             {
@@ -127,3 +142,41 @@ def kms_key_policy(account_id: str, region: str, administrators: list[str], user
             }
         )
     return document(statements)
+
+
+def sns_topic_policy(topic_arn: str, account_id: str, region: str) -> str:
+    """Only this account's CloudWatch alarms and EventBridge rules publish; nothing over plain HTTP."""
+    return document(
+        [
+            {
+                "Sid": "CloudWatchAlarmsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+            {
+                "Sid": "EventBridgeRulesOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:events:{region}:{account_id}:rule/*"},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:*",
+                "Resource": topic_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ]
+    )

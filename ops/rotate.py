@@ -28,13 +28,16 @@ class RotateError(Exception):
 
 def _yaml(text: str) -> YAML:
     """A round-trip dumper that writes the file in its own indentation style."""
-    _, indent, block_seq_indent = load_yaml_guess_indent(text)
+    # ruamel guesses the block-sequence style; the mapping indent is the first nested key's.
+    _, sequence, offset = load_yaml_guess_indent(text)
+    nested = [len(line) - len(line.lstrip(" ")) for line in text.splitlines()[1:] if line.strip() and line[0] == " "]
+    mapping = min(nested) if nested else 2
+    offset = offset or 0
+    sequence = max(sequence or mapping, offset + 2)
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long lines: the diff must show only the rotated record
-    indent = indent or 2
-    offset = block_seq_indent or 0
-    yaml.indent(mapping=indent, sequence=indent + offset if offset else indent, offset=offset)
+    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     return yaml
 
 

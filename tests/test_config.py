@@ -35,7 +35,7 @@ def test_both_stack_files_load_with_runbook_defaults() -> None:
     assert (prod.backups.replication.enabled, prod.backups.replication.region) == (True, "us-west-2")
     assert staging.backups.replication.enabled is False
     assert (prod.secrets.fail_when_stale, staging.secrets.fail_when_stale) == (True, False)
-    assert prod.keys.purposes == ["general"] and prod.keys.rotation_period_days == 90
+    assert prod.keys.purposes == ["general", "alerts"] and prod.keys.rotation_period_days == 90
     assert prod.secrets.items["SECRET_KEY"].encoding == "hex" and prod.secrets.items["SECRET_KEY"].length == 32
     assert prod.fly.health_check.interval_seconds == 30 and prod.fly.health_check.timeout_seconds == 5
 
@@ -100,7 +100,7 @@ INVALID = [
     ),
     (
         {"platform:backups": {"encryption": "aws:kms", "kmsKey": "payments"}},
-        "platform:backups.kmsKey: 'payments' is not one of keys.purposes ['general']",
+        "platform:backups.kmsKey: 'payments' is not one of keys.purposes ['general', 'alerts']",
     ),
     (
         {"platform:backups": {"encryption": "aws:kms"}},
@@ -228,7 +228,7 @@ INVALID = [
     ({"platform:environment": "prod"}, "platform:environment: Input should be 'staging' or 'production' (got 'prod')"),
     (
         {"platform:bogus": 1},
-        "platform:bogus: unknown key; allowed here: app, backups, dataClassification, environment, fly, "
+        "platform:bogus: unknown key; allowed here: alerts, app, backups, dataClassification, environment, fly, "
         "keys, protect, secrets, vercel",
     ),
     ({"platform:app": None}, "platform:app: required, not set"),
@@ -244,7 +244,7 @@ VALID = [
     {
         "platform:keys": {
             "rotationPeriodDays": 365,
-            "purposes": ["general", "payments"],
+            "purposes": ["general", "alerts", "payments"],
             "administrators": ["arn:aws:iam::111122223333:role/platform-admin"],
         }
     },
@@ -343,11 +343,17 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "ELEVENLABS_API_KEY": 90,
         "GOOGLE_AI_API_KEY": None,
         "GOOGLE_OAUTH_CLIENT_SECRET": None,
+        "PAGERDUTY_INTEGRATION_URL": None,
     }
 
 
 def test_provided_secrets_enter_the_program_as_secret_outputs() -> None:
     config, secret_keys = stack_config("prod")
     provided = load(config, set(secret_keys), "prod", TODAY).provided
-    assert sorted(provided) == ["ELEVENLABS_API_KEY", "OPENAI_API_KEY", "SUPABASE_SERVICE_ROLE_KEY"]
+    assert sorted(provided) == [
+        "ELEVENLABS_API_KEY",
+        "OPENAI_API_KEY",
+        "PAGERDUTY_INTEGRATION_URL",
+        "SUPABASE_SERVICE_ROLE_KEY",
+    ]
     assert all(sync_await(v.is_secret()) for v in provided.values())

@@ -58,7 +58,7 @@ def test_purposes_administrators_users_and_period_from_config(synth: SynthFn) ->
         "prod",
         {
             "platform:keys": {
-                "purposes": ["general", "payments"],
+                "purposes": ["general", "alerts", "payments"],
                 "rotationPeriodDays": 180,
                 "deletionWindowDays": 14,
                 "administrators": [admin],
@@ -66,9 +66,10 @@ def test_purposes_administrators_users_and_period_from_config(synth: SynthFn) ->
             }
         },
     )
-    assert names(s, KEY) == ["keys-general", "keys-payments"]
+    assert names(s, KEY) == ["keys-alerts", "keys-general", "keys-payments"]
     assert s.outputs["kmsKeyAliases"] == {
         "general": "alias/learning-accelerator-general-production",
+        "alerts": "alias/learning-accelerator-alerts-production",
         "payments": "alias/learning-accelerator-payments-production",
     }
     key = s.get(KEY, "keys-payments")
@@ -83,3 +84,28 @@ def test_purposes_administrators_users_and_period_from_config(synth: SynthFn) ->
         "Action": KMS_USE_ACTIONS,
         "Resource": "*",
     }
+
+
+def test_the_alerts_key_lives_in_us_east_1_and_lets_cloudwatch_and_eventbridge_encrypt(synth: SynthFn) -> None:
+    s = synth("prod", {"aws:region": "us-west-1", "platform:alerts": {"kms": {"keyEvents": False}}})
+    key = s.get(KEY, "keys-alerts")
+    assert key.inputs["region"] == "us-east-1" and s.get(ALIAS, "keys-alerts").inputs["region"] == "us-east-1"
+    assert "region" not in s.get(KEY, "keys-general").inputs  # the stack's own region (us-west-1)
+    policy = statements(key)
+    assert [st["Sid"] for st in policy] == [
+        "KeyAdministrators",
+        "UseThroughS3InThisAccount",
+        "AlertingServicesEncryptNotifications",
+    ]
+    assert policy[1]["Condition"]["StringEquals"]["kms:ViaService"] == "s3.us-east-1.amazonaws.com"
+    assert policy[2] == {
+        "Sid": "AlertingServicesEncryptNotifications",
+        "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+    }
+    assert [st["Sid"] for st in statements(s.get(KEY, "keys-general"))] == [
+        "KeyAdministrators",
+        "UseThroughS3InThisAccount",
+    ]

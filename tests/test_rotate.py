@@ -90,16 +90,20 @@ def test_a_failed_write_leaves_the_stack_file_whole(project: Path, monkeypatch: 
     assert sorted(p.name for p in project.iterdir()) == ["Pulumi.prod.yaml", "Pulumi.staging.yaml"]
 
 
-def test_the_file_keeps_its_own_indentation_style(project: Path) -> None:
+@pytest.mark.parametrize(("sequence", "offset"), [(2, 0), (4, 2)], ids=["compact", "indented"])
+def test_the_file_keeps_its_own_indentation_style(project: Path, sequence: int, offset: int) -> None:
     path = project / "Pulumi.prod.yaml"
-    compact = path.read_text().replace("    purposes: [general]", "    purposes:\n    - general")
-    compact = compact.replace(
-        "    domains: [app.learningaccelerator.com]", "    domains:\n    - app.learningaccelerator.com"
-    )
-    path.write_text(compact)
+    styled = YAML()
+    styled.preserve_quotes = True
+    styled.width = 4096
+    styled.indent(mapping=2, sequence=sequence, offset=offset)
+    out = io.StringIO()
+    styled.dump(styled.load(path.read_text()), out)
+    path.write_text(out.getvalue())
+    assert ("\n    - " if offset == 0 else "\n      - ") in out.getvalue()
     rotate("prod", ["CRON_SECRET"], due=False, on=DAY1, root=project)
     after = path.read_text().splitlines()
-    diff = [(a, b) for a, b in zip(compact.splitlines(), after, strict=True) if a != b]
+    diff = [(a, b) for a, b in zip(out.getvalue().splitlines(), after, strict=True) if a != b]
     assert diff == [
         (
             '        rotation: {generation: 2, lastRotated: "2026-11-02"}',

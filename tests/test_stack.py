@@ -18,8 +18,8 @@ URNS_BEFORE = Path(__file__).parent / "fixtures" / "urns-before-components-carri
 def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
     assert Counter(r.type for r in prod.resources) == {
         "platform:security:KmsKeys": 1,
-        "aws:kms/key:Key": 1,
-        "aws:kms/alias:Alias": 1,
+        "aws:kms/key:Key": 2,
+        "aws:kms/alias:Alias": 2,
         "platform:backups:BackupStorage": 1,
         "platform:storage:HardenedBucket": 4,
         "aws:s3/bucket:Bucket": 4,
@@ -33,7 +33,7 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "aws:s3/bucketLogging:BucketLogging": 2,
         "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
         "platform:backups:BackupAccess": 1,
-        "aws:iam/role:Role": 3,
+        "aws:iam/role:Role": 4,
         "aws:iam/rolePolicy:RolePolicy": 3,
         "platform:secrets:SecretsInventory": 1,
         "random:index/randomBytes:RandomBytes": 8,
@@ -45,6 +45,21 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "flyio:index:App": 1,
         "flyio:index:Secrets": 1,
         "flyio:index:Machine": 3,
+        "platform:alerts:AlertRouting": 1,
+        "aws:sns/topic:Topic": 3,
+        "aws:sns/topicPolicy:TopicPolicy": 3,
+        "aws:sns/topicSubscription:TopicSubscription": 2,
+        "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": 3,
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
+        "platform:alerts:HealthChecks": 1,
+        "aws:route53/healthCheck:HealthCheck": 2,
+        "platform:alerts:SloAlarms": 1,
+        "aws:cloudwatch/compositeAlarm:CompositeAlarm": 6,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 16,
+        "platform:alerts:ThresholdAlarms": 1,
+        "platform:alerts:OperationsAlarms": 1,
+        "aws:cloudwatch/eventRule:EventRule": 1,
+        "aws:cloudwatch/eventTarget:EventTarget": 1,
     }
 
 
@@ -83,7 +98,8 @@ def test_prod_protects_every_bucket_and_key_and_staging_none(prod: Synth, stagin
     protected = sorted((r.type, r.name) for r in prod.resources if r.protect)
     assert protected == sorted(
         [(BUCKET, n) for n in ("backups", "backups-access-logs", "backups-replica", "backups-replica-access-logs")]
-        + [(KEY, "keys-general"), ("vercel:index/project:Project", "frontend"), ("flyio:index:App", "api")]
+        + [(KEY, "keys-general"), (KEY, "keys-alerts"), ("vercel:index/project:Project", "frontend")]
+        + [("flyio:index:App", "api")]
     )
 
 
@@ -101,7 +117,15 @@ def test_every_taggable_aws_resource_carries_the_four_tags(prod: Synth) -> None:
 
 def test_prod_exports(prod: Synth) -> None:
     out = prod.outputs
-    assert out["kmsKeyAliases"] == {"general": "alias/learning-accelerator-general-production"}
+    assert out["kmsKeyAliases"] == {
+        "general": "alias/learning-accelerator-general-production",
+        "alerts": "alias/learning-accelerator-alerts-production",
+    }
+    assert out["alertTopicArns"] == {
+        p: f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:learning-accelerator-production-alerts-{p.lower()}"
+        for p in ("P1", "P2", "P3")
+    }
+    assert sorted(out["healthCheckIds"]) == ["api", "frontend"]
     assert out["backupWriterRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/learning-accelerator-production-backup-writer"
     assert out["backupReaderRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/learning-accelerator-production-backup-reader"
     assert out["backupBucketArn"] == f"arn:aws:s3:::{out['backupBucket']}"
@@ -121,12 +145,16 @@ def test_prod_exports(prod: Synth) -> None:
         "SUPABASE_SERVICE_ROLE_KEY": 1,
         "OPENAI_API_KEY": 1,
         "ELEVENLABS_API_KEY": 1,
+        "PAGERDUTY_INTEGRATION_URL": 1,
     }
 
 
 def test_staging_exports_no_replica(staging: Synth) -> None:
     assert staging.outputs["replicaBucket"] is None
-    assert staging.outputs["kmsKeyAliases"] == {"general": "alias/learning-accelerator-general-staging"}
+    assert staging.outputs["kmsKeyAliases"] == {
+        "general": "alias/learning-accelerator-general-staging",
+        "alerts": "alias/learning-accelerator-alerts-staging",
+    }
 
 
 def test_no_export_carries_a_secret_value(prod: Synth) -> None:

@@ -131,6 +131,8 @@ SECRET_CATALOGUE: dict[str, dict[str, Any]] = {
     "ELEVENLABS_API_KEY": {"kind": "provided", "rotationDays": 90},
     "GOOGLE_AI_API_KEY": {"kind": "provided", "rotationDays": None},
     "GOOGLE_OAUTH_CLIENT_SECRET": {"kind": "provided", "rotationDays": None},
+    # The integration URL PagerDuty gives for an SNS integration; alerting reads it, no app does.
+    "PAGERDUTY_INTEGRATION_URL": {"kind": "provided", "rotationDays": None},
 }
 
 # An environment variable with such a name carries a secret, whatever the stack file says.

@@ -7,12 +7,15 @@ from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
+from components.config.alerts import ALERTS_REGION, AlertsConfig
 from components.config.backups import BackupsConfig
 from components.config.base import AwsRegion, Environment, Model, Slug, raise_if
 from components.config.fly import FlyConfig
 from components.config.keys import KeysConfig
 from components.config.secrets import SecretsConfig
 from components.config.vercel import VercelConfig
+
+ALERTS_KEY = "alerts"  # the keys purpose that encrypts the alert topics
 
 
 def environment_of_stack(stack: str) -> Environment:
@@ -52,6 +55,7 @@ class StackConfig(Model):
     secrets: SecretsConfig | None = None
     vercel: VercelConfig | None = None
     fly: FlyConfig | None = None
+    alerts: AlertsConfig | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -138,6 +142,7 @@ class StackConfig(Model):
                     problems.append((f"vercel.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
                 if self.fly is not None and var in self.fly.env and "fly" in item.consumers:
                     problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
+        problems += self._alert_problems()
         if prod and (f := self.fly) is not None:
             if not f.pinned:
                 problems.append(
@@ -145,6 +150,33 @@ class StackConfig(Model):
                 )
             if sum(1 for n in f.regions.values() if n > 0) < 2:
                 problems.append(("fly.regions", "production runs machines in at least two regions"))
+        return problems
+
+    def _alert_problems(self) -> list[tuple[str, str]]:
+        a = self.alerts
+        if a is None:
+            return []
+        problems = []
+        if self.keys is None or ALERTS_KEY not in self.keys.purposes:
+            problems.append(
+                ("keys.purposes", f"alerts need a customer-managed key for their topics: add {ALERTS_KEY!r}")
+            )
+        items = self.secrets.items if self.secrets else {}
+        for severity, channels in a.channels.items():
+            name = channels.pagerduty
+            if name is not None and (name not in items or items[name].kind != "provided"):
+                problems.append(
+                    (f"alerts.channels.{severity}.pagerduty", f"{name} is not a provided secret in secrets.items")
+                )
+        uses_stack_region = a.kms.failure_rate is not None or (a.kms.key_events and self.keys is not None)
+        if uses_stack_region and self.aws_region != ALERTS_REGION:
+            problems.append(
+                (
+                    "alerts.kms",
+                    f"KMS events and CloudTrail metrics stay in aws:region ({self.aws_region}), but alerting "
+                    f"lives in {ALERTS_REGION}; set keyEvents: false and no failureRate, or run in {ALERTS_REGION}",
+                )
+            )
         return problems
 
     @property

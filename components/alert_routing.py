@@ -1,0 +1,136 @@
+"""Where alerts go: one encrypted SNS topic per real-time severity and its subscribers (runbook 004's channels)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import ALERTS_REGION, Severity
+from components.config.alerts import Channels
+from components.policies import document, sns_topic_policy
+
+# AWS Chatbot has no endpoint in us-east-1; its control plane answers in us-east-2.
+CHATBOT_REGION = "us-east-2"
+# Chatbot's guardrail defaults to AdministratorAccess for anyone typing commands in the channel.
+CHATBOT_GUARDRAIL = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+CHATBOT_ROLE_POLICY = "arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"
+# The services that publish to the topics and so must be able to use the topics' key.
+TOPIC_PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertRoutingArgs:
+    app: str
+    environment: str
+    account_id: pulumi.Input[str]
+    channels: Mapping[Severity, Channels]
+    kms_key_arn: pulumi.Input[str]
+    pagerduty_urls: Mapping[str, pulumi.Output[str]]  # provided secret name -> integration URL
+    tags: dict[str, str]
+
+
+def notify(topic_arn: pulumi.Input[str] | None) -> dict[str, Any]:
+    """What every alarm here gets: actions on, and ALARM and OK both sent to its severity's topic.
+
+    None (severity P4, or a part of a composite alarm) keeps actions on with nobody to notify.
+    """
+    targets = [] if topic_arn is None else [topic_arn]
+    return {"actions_enabled": True, "alarm_actions": targets, "ok_actions": targets, "region": ALERTS_REGION}
+
+
+def chatbot_trust() -> str:
+    return document(
+        [{"Effect": "Allow", "Principal": {"Service": "chatbot.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    )
+
+
+class AlertRouting(pulumi.ComponentResource):
+    """For each real-time severity (P1-P3): an SNS topic in us-east-1 encrypted with the alerts key, a
+    topic policy that lets only this account's CloudWatch and EventBridge publish and denies plain HTTP,
+    and its subscribers: PagerDuty (HTTPS, auto-confirmed), Slack through AWS Chatbot with a read-only
+    guardrail, email and SMS. P4 has no topic: it reaches the weekly report, not a person.
+    """
+
+    def __init__(self, name: str, args: AlertRoutingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:alerts:AlertRouting", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.topics: dict[str, aws.sns.Topic] = {}
+        chatbot_role: aws.iam.Role | None = None
+        for severity, channels in sorted(args.channels.items()):
+            level = severity.lower()
+            topic = aws.sns.Topic(
+                f"{name}-{level}",
+                name=f"{args.app}-{args.environment}-alerts-{level}",
+                display_name=f"{args.app} {args.environment} {severity}",
+                kms_master_key_id=args.kms_key_arn,
+                region=ALERTS_REGION,
+                tags={**args.tags, "severity": severity},
+                opts=child,
+            )
+            self.topics[severity] = topic
+            aws.sns.TopicPolicy(
+                f"{name}-{level}",
+                arn=topic.arn,
+                policy=pulumi.Output.all(topic.arn, args.account_id).apply(
+                    lambda a: sns_topic_policy(a[0], a[1], ALERTS_REGION)
+                ),
+                region=ALERTS_REGION,
+                opts=child,
+            )
+            if channels.pagerduty:
+                aws.sns.TopicSubscription(
+                    f"{name}-{level}-pagerduty",
+                    topic=topic.arn,
+                    protocol="https",
+                    endpoint=args.pagerduty_urls[channels.pagerduty],
+                    # PagerDuty confirms the subscription itself; SNS would otherwise wait for a click.
+                    endpoint_auto_confirms=True,
+                    region=ALERTS_REGION,
+                    opts=child,
+                )
+            for protocol, endpoints in (("email", channels.email), ("sms", channels.sms)):
+                for endpoint in endpoints:
+                    aws.sns.TopicSubscription(
+                        f"{name}-{level}-{protocol}-{endpoint}",
+                        topic=topic.arn,
+                        protocol=protocol,
+                        endpoint=endpoint,
+                        region=ALERTS_REGION,
+                        opts=child,
+                    )
+            if channels.slack is not None:
+                if chatbot_role is None:
+                    chatbot_role = self._chatbot_role(name, args)
+                aws.chatbot.SlackChannelConfiguration(
+                    f"{name}-{level}-slack",
+                    configuration_name=f"{args.app}-{args.environment}-{level}",
+                    iam_role_arn=chatbot_role.arn,
+                    slack_team_id=channels.slack.workspace_id,
+                    slack_channel_id=channels.slack.channel_id,
+                    sns_topic_arns=[topic.arn],
+                    guardrail_policy_arns=[CHATBOT_GUARDRAIL],
+                    logging_level="ERROR",
+                    region=CHATBOT_REGION,
+                    tags=args.tags,
+                    opts=child,
+                )
+        self.topic_arns = {s: t.arn for s, t in self.topics.items()}
+        self.register_outputs({"topicArns": self.topic_arns})
+
+    def _chatbot_role(self, name: str, args: AlertRoutingArgs) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{name}-chatbot",
+            name=f"{args.app}-{args.environment}-chatbot",
+            description="AWS Chatbot reads CloudWatch to render alarms in Slack",
+            assume_role_policy=chatbot_trust(),
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-chatbot", role=role.name, policy_arn=CHATBOT_ROLE_POLICY, opts=pulumi.ResourceOptions(parent=self)
+        )
+        return role
