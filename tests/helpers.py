@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from components.config import StackConfig
-from components.loader import load
+from components.loader import ConfigError, load
 from ops.stackfile import ROOT, read
 from ops.synth import Resource, Synth, offline_config, synthesize
 
@@ -64,6 +66,12 @@ def load_with(stack: str, override: dict[str, Any]) -> StackConfig:
     """A root stack file with `override` merged in, loaded as the program loads it."""
     config, secret_keys = stack_config(stack, override)
     return load(config, set(secret_keys), stack, TODAY).config
+
+
+def error_of(stack: str, override: dict[str, Any]) -> str:
+    with pytest.raises(ConfigError) as exc:
+        load_with(stack, override)
+    return str(exc.value)
 
 
 def synth_with(stack: str, override: dict[str, Any] | None = None, today: dt.date = TODAY, name: str = "") -> Synth:

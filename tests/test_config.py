@@ -10,13 +10,7 @@ from components.config import SECRET_CATALOGUE
 from components.loader import ConfigError, load
 from components.sdk_internals import sync_await
 from ops.synth import Synth, synthesize
-from tests.helpers import TODAY, load_with, stack_config
-
-
-def error_of(stack: str, override: dict[str, Any]) -> str:
-    with pytest.raises(ConfigError) as exc:
-        load_with(stack, override)
-    return str(exc.value)
+from tests.helpers import TODAY, error_of, load_with, stack_config
 
 
 def test_both_stack_files_load_with_runbook_defaults() -> None:

@@ -1,0 +1,462 @@
+"""Alerting: routing, health checks, SLO burn-rate alarms, the threshold table, backups and KMS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.slo_alarms import WINDOWS, burn_expression, error_budget, error_rate_at
+from ops.synth import ACCOUNT_ID, Synth
+from tests.helpers import KEY, SynthFn, changed, error_of, statements
+
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+CHATBOT = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"
+HEALTH = "aws:route53/healthCheck:HealthCheck"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+RULE = "aws:cloudwatch/eventRule:EventRule"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+PREFIX = "learning-accelerator-production"
+
+
+def topic(severity: str) -> str:
+    return f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:{PREFIX}-alerts-{severity.lower()}"
+
+
+@pytest.mark.parametrize(
+    ("target", "budget", "rates"),
+    [(99.5, 0.5, {"fast": 7.2, "slow": 3.0, "ticket": 1.5}), (99.9, 0.1, {"fast": 1.44, "slow": 0.6, "ticket": 0.3})],
+)
+def test_burn_rate_math(target: float, budget: float, rates: dict[str, float]) -> None:
+    assert error_budget(target) == budget
+    assert {w.name: error_rate_at(target, w.burn_rate) for w in WINDOWS} == rates
+    assert burn_expression("good", target) == f"(100 - good) / {budget:g}"
+    assert [(w.name, w.burn_rate, w.long_seconds, w.short_seconds, w.kind) for w in WINDOWS] == [
+        ("fast", 14.4, 3600, 300, "page"),
+        ("slow", 6.0, 21600, 1800, "page"),
+        ("ticket", 3.0, 86400, 7200, "ticket"),
+    ]
+
+
+def test_availability_burn_alarms_read_the_route53_check(prod: Synth) -> None:
+    for window, seconds, threshold in (("fast", 3600, 14.4), ("fast", 300, 14.4), ("slow", 21600, 6.0)):
+        length = "long" if seconds in (3600, 21600) else "short"
+        alarm = prod.get(ALARM, f"slos-availability-{window}-{length}")
+        assert alarm.inputs["metricQueries"] == [
+            {
+                "id": "good",
+                "metric": {
+                    "namespace": "AWS/Route53",
+                    "metricName": "HealthCheckPercentageHealthy",
+                    "dimensions": {
+                        "HealthCheckId": prod.get(HEALTH, "health-checks-api").outputs.get("id", "health-checks-api-id")
+                    },
+                    "stat": "Average",
+                    "period": seconds,
+                },
+                "returnData": False,
+            },
+            {"id": "burn", "expression": "(100 - good) / 0.5", "label": "burn rate", "returnData": True},
+        ]
+        assert (alarm.inputs["threshold"], alarm.inputs["comparisonOperator"]) == (
+            threshold,
+            "GreaterThanOrEqualToThreshold",
+        )
+        assert (alarm.inputs["treatMissingData"], alarm.inputs["actionsEnabled"]) == ("breaching", True)
+        assert alarm.inputs["alarmActions"] == alarm.inputs["okActions"] == []  # its composite notifies
+
+
+def test_latency_slo_reads_the_percentile_rank_under_the_threshold(prod: Synth) -> None:
+    good = prod.get(ALARM, "slos-latency-ticket-long").inputs["metricQueries"][0]["metric"]
+    assert good == {
+        "namespace": "LearningAccelerator",
+        "metricName": "RequestLatency",
+        "dimensions": {"Environment": "production"},
+        "stat": "PR(:0.5)",
+        "period": 86400,
+    }
+    burn = prod.get(ALARM, "slos-latency-ticket-long").inputs["metricQueries"][1]
+    assert burn["expression"] == "(100 - good) / 5"
+    assert prod.get(ALARM, "slos-latency-ticket-long").inputs["treatMissingData"] == "notBreaching"
+
+
+def test_composites_and_and_the_faster_suppresses_the_slower(prod: Synth) -> None:
+    composites = {r.name: r.inputs for r in prod.of_type(COMPOSITE)}
+    assert sorted(composites) == [
+        f"slos-{s}-{w}" for s in ("availability", "latency") for w in ("fast", "slow", "ticket")
+    ]
+    fast, slow, ticket = (composites[f"slos-availability-{w}"] for w in ("fast", "slow", "ticket"))
+    name = f"{PREFIX}-slo-availability"
+    assert fast["alarmRule"] == f'ALARM("{name}-fast-long") AND ALARM("{name}-fast-short")'
+    assert ticket["alarmRule"] == f'ALARM("{name}-ticket-long") AND ALARM("{name}-ticket-short")'
+    assert "actionsSuppressor" not in fast
+    assert slow["actionsSuppressor"] == {"alarm": f"{name}-fast", "waitPeriod": 120, "extensionPeriod": 600}
+    assert ticket["actionsSuppressor"] == {"alarm": f"{name}-slow", "waitPeriod": 120, "extensionPeriod": 600}
+    assert (fast["alarmActions"], fast["okActions"], slow["alarmActions"]) == (
+        [topic("P1")],
+        [topic("P1")],
+        [topic("P1")],
+    )
+    assert (ticket["alarmActions"], ticket["okActions"]) == ([topic("P3")], [topic("P3")])
+    assert fast["alarmDescription"].startswith(
+        "Runbook 000 SLO: 99.5 % uptime (3.6 h downtime a month): the 99.5 % SLO burns its error budget at 14.4x "
+        "(errors above 7.2 %) over 60 min and 5 min."
+    )
+    # children exist before the composite and outlive it
+    composite = prod.get(COMPOSITE, "slos-availability-fast")
+    assert {prod.by_urn(u).name for u in composite.dependencies if prod.by_urn(u).type == ALARM} == {
+        "slos-availability-fast-long",
+        "slos-availability-fast-short",
+    }
+
+
+def test_topics_are_encrypted_with_the_alerts_key_and_publishable_only_by_this_account(prod: Synth) -> None:
+    key_arn = prod.outputs["kmsKeyArns"]["alerts"]
+    assert key_arn.startswith(f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/")
+    for severity in ("P1", "P2", "P3"):
+        t = prod.get(TOPIC, f"alerts-{severity.lower()}")
+        assert (t.inputs["name"], t.inputs["kmsMasterKeyId"], t.inputs["region"]) == (
+            f"{PREFIX}-alerts-{severity.lower()}",
+            key_arn,
+            "us-east-1",
+        )
+        assert statements(prod.get(TOPIC_POLICY, f"alerts-{severity.lower()}")) == [
+            {
+                "Sid": "CloudWatchAlarmsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic(severity),
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT_ID}:alarm:*"},
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                },
+            },
+            {
+                "Sid": "EventBridgeRulesOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic(severity),
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:events:us-east-1:{ACCOUNT_ID}:rule/*"},
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                },
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:*",
+                "Resource": topic(severity),
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ]
+    assert "P4" not in prod.outputs["alertTopicArns"]
+
+
+def test_subscribers_per_severity(prod: Synth) -> None:
+    pagerduty = prod.get(SUBSCRIPTION, "alerts-p1-pagerduty")
+    assert (pagerduty.inputs["protocol"], pagerduty.inputs["endpointAutoConfirms"], pagerduty.inputs["topic"]) == (
+        "https",
+        True,
+        topic("P1"),
+    )
+    assert pagerduty.secret_paths == ["endpoint"]  # the integration URL is a provided secret
+    email = prod.get(SUBSCRIPTION, "alerts-p2-email-tech-lead@learningaccelerator.com")
+    assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "tech-lead@learningaccelerator.com")
+    slack = prod.get(CHATBOT, "alerts-p1-slack")
+    assert {
+        k: slack.inputs[k] for k in ("slackTeamId", "slackChannelId", "snsTopicArns", "guardrailPolicyArns", "region")
+    } == {
+        "slackTeamId": "T0EXAMPLE1",
+        "slackChannelId": "C0INCIDENT1",
+        "snsTopicArns": [topic("P1")],
+        "guardrailPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+        "region": "us-east-2",
+    }
+    assert sorted(r.name for r in prod.of_type(CHATBOT)) == ["alerts-p1-slack", "alerts-p2-slack", "alerts-p3-slack"]
+
+
+def test_health_checks_from_config(prod: Synth, synth: SynthFn) -> None:
+    api = prod.get(HEALTH, "health-checks-api")
+    assert {
+        k: api.inputs.get(k)
+        for k in (
+            "type",
+            "fqdn",
+            "port",
+            "resourcePath",
+            "requestInterval",
+            "failureThreshold",
+            "measureLatency",
+            "enableSni",
+        )
+    } == {
+        "type": "HTTPS",
+        "fqdn": "learning-accelerator-api.fly.dev",
+        "port": 443,
+        "resourcePath": "/health",
+        "requestInterval": 30,
+        "failureThreshold": 3,
+        "measureLatency": True,
+        "enableSni": True,
+    }
+    down = prod.get(ALARM, "health-checks-api-down")
+    assert (down.inputs["name"], down.inputs["alarmActions"], down.inputs["treatMissingData"]) == (
+        f"{PREFIX}-health-api-down",
+        [topic("P1")],
+        "breaching",
+    )
+    # runbook 004's expected body becomes a string match
+    s = synth(
+        "prod",
+        {
+            "platform:alerts": {
+                "healthChecks": [
+                    {"name": "api", "url": "https://learning-accelerator-api.fly.dev/health"},
+                    {
+                        "name": "edge",
+                        "url": "https://x.supabase.co/functions/v1/health",
+                        "intervalSeconds": 30,
+                        "failureThreshold": 3,
+                        "searchString": '"status": "healthy"',
+                    },
+                ]
+            }
+        },
+    )
+    edge = s.get(HEALTH, "health-checks-edge")
+    assert (edge.inputs["type"], edge.inputs["searchString"], edge.inputs["resourcePath"]) == (
+        "HTTPS_STR_MATCH",
+        '"status": "healthy"',
+        "/functions/v1/health",
+    )
+
+
+def test_every_alerting_resource_lives_in_us_east_1_whatever_the_stack_region(synth: SynthFn) -> None:
+    s = synth("prod", {"aws:region": "eu-west-1", "platform:alerts": {"kms": {"keyEvents": False}}})
+    alerting = [r for r in s.resources if r.type in (TOPIC, TOPIC_POLICY, SUBSCRIPTION, ALARM, COMPOSITE)]
+    assert len(alerting) == 3 + 3 + 2 + 16 + 6  # topics, policies, subscriptions, alarms, composites
+    assert {r.inputs["region"] for r in alerting} == {"us-east-1"}
+    assert s.get(KEY, "keys-alerts").inputs["region"] == "us-east-1"
+    assert "region" not in s.get(HEALTH, "health-checks-api").inputs  # Route 53 is global
+
+
+def test_one_threshold_change_is_a_one_alarm_diff(prod: Synth, synth: SynthFn) -> None:
+    rows = prod.get(ALARM, "thresholds-error-rate-critical").inputs
+    assert {
+        k: rows[k]
+        for k in (
+            "name",
+            "namespace",
+            "metricName",
+            "statistic",
+            "threshold",
+            "period",
+            "comparisonOperator",
+            "alarmActions",
+        )
+    } == {
+        "name": f"{PREFIX}-error-rate-critical",
+        "namespace": "LearningAccelerator",
+        "metricName": "ErrorRate",
+        "statistic": "Average",
+        "threshold": 1,
+        "period": 300,
+        "comparisonOperator": "GreaterThanThreshold",
+        "alarmActions": [topic("P2")],
+    }
+    row = dict(_threshold_row(prod))
+    after = synth("prod", {"platform:alerts": {"thresholds": [{**row, "critical": 2}]}})
+    added, removed, inputs_changed = changed(prod, after)
+    assert (added, removed, inputs_changed) == (set(), set(), {(ALARM, "thresholds-error-rate-critical")})
+
+
+def _threshold_row(prod: Synth) -> dict[str, Any]:
+    from tests.helpers import file_config
+
+    return dict(file_config("prod")["platform:alerts"]["thresholds"][0])
+
+
+def test_backup_freshness_is_the_rpo(prod: Synth) -> None:
+    a = prod.get(ALARM, "operations-alarms-backup-freshness").inputs
+    assert {
+        k: a[k]
+        for k in (
+            "namespace",
+            "metricName",
+            "dimensions",
+            "statistic",
+            "period",
+            "evaluationPeriods",
+            "comparisonOperator",
+            "threshold",
+            "treatMissingData",
+            "alarmActions",
+            "okActions",
+        )
+    } == {
+        "namespace": "Platform/Backups",
+        "metricName": "BackupSucceeded",
+        "dimensions": {"App": "learning-accelerator", "Environment": "production"},
+        "statistic": "Sum",
+        "period": 26 * 3600,  # RPO 24 h + 2 h slack
+        "evaluationPeriods": 1,
+        "comparisonOperator": "LessThanThreshold",
+        "threshold": 1,
+        "treatMissingData": "breaching",
+        "alarmActions": [topic("P2")],
+        "okActions": [topic("P2")],
+    }
+
+
+def test_kms_key_events_reach_p1_without_a_role(prod: Synth, synth: SynthFn) -> None:
+    import json
+
+    rule = prod.get(RULE, "operations-alarms-kms-key-events")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    assert pattern == {
+        "source": ["aws.kms"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {
+            "eventSource": ["kms.amazonaws.com"],
+            "eventName": ["DisableKey", "ScheduleKeyDeletion"],
+            "resources": {"ARN": sorted(prod.outputs["kmsKeyArns"].values())},
+        },
+    }
+    target = prod.get(TARGET, "operations-alarms-kms-key-events")
+    assert (target.inputs["arn"], "roleArn" in target.inputs) == (topic("P1"), False)
+    s = synth("prod", {"platform:alerts": {"kms": {"failureRate": {"cloudtrailLogGroup": "aws-cloudtrail-logs"}}}})
+    rate = s.get(ALARM, "operations-alarms-kms-failure-rate").inputs
+    assert [q.get("expression") or q["metric"]["metricName"] for q in rate["metricQueries"]] == [
+        "KmsRequests",
+        "KmsErrors",
+        "100 * kmserrors / kmsrequests",
+    ]
+    assert (rate["threshold"], rate["alarmActions"]) == (5, [topic("P1")])
+    assert sorted(r.inputs["logGroupName"] for r in s.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")) == [
+        "aws-cloudtrail-logs",
+        "aws-cloudtrail-logs",
+    ]
+
+
+A = "platform:alerts"
+INVALID = [
+    (
+        {A: {"slos": [{"name": "x", "target": 100, "healthCheck": "api", "runbook": "r"}]}},
+        "platform:alerts.slos[0].target: Input should be less than 100 (got 100)",
+    ),
+    (
+        {A: {"slos": [{"name": "x", "target": 0, "healthCheck": "api", "runbook": "r"}]}},
+        "platform:alerts.slos[0].target: Input should be greater than 0 (got 0)",
+    ),
+    (
+        {
+            A: {
+                "thresholds": [
+                    {
+                        "name": "rate",
+                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
+                        "critical": 1,
+                        "periodSeconds": 45,
+                        "runbook": "r",
+                        "firstCheck": "c",
+                    }
+                ]
+            }
+        },
+        "platform:alerts.thresholds[0].periodSeconds: 45 s: CloudWatch takes a period of 10, 20 or 30 s, "
+        "or a multiple of 60",
+    ),
+    (
+        {
+            A: {
+                "thresholds": [
+                    {
+                        "name": "rate",
+                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
+                        "critical": 1,
+                        "periodSeconds": 600,
+                        "evaluationPeriods": 145,
+                        "runbook": "r",
+                        "firstCheck": "c",
+                    }
+                ]
+            }
+        },
+        "platform:alerts.thresholds[0].periodSeconds: 600 s x 145 evaluation(s) = 87000 s; CloudWatch allows "
+        "at most 86400 s (1 day when the period is under 1 h)",
+    ),
+    (
+        {
+            A: {
+                "thresholds": [
+                    {
+                        "name": "rate",
+                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
+                        "warning": 5,
+                        "critical": 5,
+                        "runbook": "r",
+                        "firstCheck": "c",
+                    }
+                ]
+            }
+        },
+        "platform:alerts.thresholds[0].warning: 5 must be below critical (5)",
+    ),
+    (
+        {
+            A: {
+                "thresholds": [
+                    {
+                        "name": "rate",
+                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
+                        "comparison": "LessThanThreshold",
+                        "warning": 1,
+                        "critical": 2,
+                        "runbook": "r",
+                        "firstCheck": "c",
+                    }
+                ]
+            }
+        },
+        "platform:alerts.thresholds[0].warning: 1 must be above critical (2)",
+    ),
+    (
+        {A: {"healthChecks": [{"name": "api", "url": "http://x.example.com/health"}]}},
+        "platform:alerts.healthChecks[0].url: String should match pattern",
+    ),
+    (
+        {A: {"channels": {"P1": {"pagerduty": "https://events.pagerduty.com/integration/abc/enqueue"}}}},
+        "platform:alerts.channels.P1.pagerduty: a PagerDuty integration URL in plain text",
+    ),
+    (
+        {A: {"channels": {"P2": None}}},
+        "platform:alerts.thresholds[0].criticalSeverity: P2 has no channel in platform:alerts.channels",
+    ),
+    (
+        {A: {"channels": {"P4": {"email": ["a@b.co"]}}}},
+        "platform:alerts.channels.P4: P4 is the weekly report only; it has no real-time channel",
+    ),
+    (
+        {A: {"channels": {"P1": {"pagerduty": "SECRET_KEY"}}}},
+        "platform:alerts.channels.P1.pagerduty: SECRET_KEY is not a provided secret in secrets.items",
+    ),
+    (
+        {"platform:keys": {"purposes": ["general"]}},
+        "platform:keys.purposes: alerts need a customer-managed key for their topics: add 'alerts'",
+    ),
+    (
+        {"aws:region": "eu-west-1"},
+        "platform:alerts.kms: KMS events and CloudTrail metrics stay in aws:region (eu-west-1)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("override", "expected"), INVALID, ids=[e.split(":", 2)[1].split(" ")[0] for _, e in INVALID])
+def test_bad_alert_config_names_its_key(override: dict[str, Any], expected: str) -> None:
+    assert expected in error_of("prod", override)
