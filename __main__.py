@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.alert_routing import TOPIC_PUBLISHERS, AlertRouting, AlertRoutingArgs
 from components.backup_access import BackupAccess, BackupAccessArgs
+from components.backup_job import BackupJobArgs, DatabaseBackupJob
 from components.backups import BackupStorage, BackupStorageArgs
 from components.config import ALERTS_KEY, ALERTS_REGION
 from components.fly import FlyApi, FlyApiArgs
@@ -17,6 +18,7 @@ from components.health_checks import HealthChecks, HealthChecksArgs
 from components.keys import KmsKeys, KmsKeysArgs
 from components.loader import load_stack
 from components.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
+from components.postgres import PostgresDatabase, PostgresDatabaseArgs, app_url
 from components.secrets import FLY, VERCEL, SecretsInventory, SecretsInventoryArgs
 from components.slo_alarms import SloAlarms, SloAlarmsArgs
 from components.threshold_alarms import ThresholdAlarms, ThresholdAlarmsArgs
@@ -55,6 +57,7 @@ if cfg.keys is not None:
     pulumi.export("kmsKeyAliases", keys.alias_names)
 
 # 3. Backups (runbooks 000, 002): the bucket, and who may write and read it.
+backups = access = None
 if cfg.backups is not None:
     backup_key_arn = keys.keys[cfg.backups.kms_key].arn if keys and cfg.backups.encryption == "aws:kms" else None
     backups = BackupStorage(
@@ -98,7 +101,46 @@ if cfg.secrets is not None:
     )
     pulumi.export("secretGenerations", secrets.generations)
 
-# 5. Delivery: Vercel frontend, Fly.io API.
+# 5. The database (every runbook), its nightly backup and restore drill (runbooks 000, 002).
+if (pg := cfg.postgres) is not None:
+    assert secrets is not None  # the config requires the logins' passwords in the inventory
+    PostgresDatabase(
+        "postgres",
+        PostgresDatabaseArgs(
+            postgres=pg,
+            admin_password=loaded.provided[pg.admin_password_secret],
+            slots=secrets.slots,
+            current={
+                r.password_secret: secrets.current(r.password_secret) for r in (pg.migrator, pg.readonly, pg.backup)
+            },
+            protect=cfg.protected,
+        ),
+    )
+    # DATABASE_URL follows the app password's slots: a rotation moves it to the other login role.
+    secrets.derive("DATABASE_URL", pg.app.password_secret, app_url(pg), pg.app.url_consumers)
+    if pg.backup_job is not None and backups is not None and access is not None:
+        drill_secret = pg.restore_drill.target_url_secret if pg.restore_drill and pg.restore_drill.schedule else None
+        DatabaseBackupJob(
+            "database-backup",
+            BackupJobArgs(
+                app=cfg.app,
+                environment=cfg.env,
+                postgres=pg,
+                bucket=backups.primary.bucket.bucket,
+                prefix=cfg.backups.prefix if cfg.backups else "",
+                bucket_region=cfg.aws_region,
+                writer_role_arn=access.writer.arn,
+                reader_role_arn=access.reader.arn,
+                secret_env={
+                    "PGPASSWORD": secrets.current(pg.backup.password_secret),
+                    **({"DRILL_DATABASE_URL": loaded.provided[drill_secret]} if drill_secret else {}),
+                },
+                served={"PGPASSWORD": secrets.generations[pg.backup.password_secret]},
+                protect=cfg.protected,
+            ),
+        )
+
+# 6. Delivery: Vercel frontend, Fly.io API.
 if cfg.vercel is not None:
     frontend = VercelFrontend(
         "frontend",
@@ -116,7 +158,6 @@ if cfg.vercel is not None:
     if frontend.deploy_hook_url is not None:
         pulumi.export("vercelDeployHookUrl", frontend.deploy_hook_url)
 
-api = None
 if cfg.fly is not None:
     api = FlyApi(
         "api",
@@ -131,7 +172,7 @@ if cfg.fly is not None:
     pulumi.export("flyAppUrl", api.url)
     pulumi.export("flyMachines", api.machine_counts)
 
-# 6. Alerting (runbooks 000-004): topics per severity, health checks, SLO burn rates, thresholds.
+# 7. Alerting (runbooks 000-004): topics per severity, health checks, SLO burn rates, thresholds.
 if (alerts := cfg.alerts) is not None:
     assert keys is not None  # the config requires the alerts key
     tags = cfg.tags()

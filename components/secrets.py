@@ -8,7 +8,7 @@ one random resource, and the other slot still holds the previous value for the o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -77,33 +77,61 @@ class SecretsInventory(pulumi.ComponentResource):
     def __init__(self, name: str, args: SecretsInventoryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(INVENTORY_TYPE, name, None, opts)
         self._name = name
+        self._config = args.secrets
+        self._today = args.today
         self.env: list[SecretEnv] = []
         self.generations: dict[str, int] = {}
-        overlap = args.secrets.overlap_days
+        # generated secret -> slot -> its value; what derived values (a DATABASE_URL) are built from
+        self.slots: dict[str, dict[str, pulumi.Output[str]]] = {}
         for secret, item in args.secrets.items.items():
-            consumers = tuple(item.consumers)
-            gen = item.generation
-            self.generations[secret] = gen
+            self.generations[secret] = item.generation
             if item.kind == "provided":
-                self.env.append(SecretEnv(key=secret, value=args.provided[secret], consumers=consumers, generation=gen))
+                consumers = tuple(item.consumers)
+                self.env.append(
+                    SecretEnv(key=secret, value=args.provided[secret], consumers=consumers, generation=item.generation)
+                )
                 continue
-            slots = {
+            self.slots[secret] = {
                 slot: self._random(secret, slot, slot_gen, item)
                 for slot in SLOTS
-                if (slot_gen := slot_generation(slot, gen)) >= 1
+                if (slot_gen := slot_generation(slot, item.generation)) >= 1
             }
-            current = slots[slot_of(gen)]
-            self.env.append(SecretEnv(key=secret, value=current, consumers=consumers, generation=gen))
-            previous = secret + PREVIOUS_SUFFIX
-            if item.serves_previous(overlap, args.today):
-                self.env.append(
-                    SecretEnv(key=previous, value=slots[slot_of(gen - 1)], consumers=consumers, generation=gen - 1)
-                )
-            elif gen >= 2 and FLY in consumers:
-                # Fly's Secrets resource never unsets a removed key, so after the overlap the key stays
-                # and carries the current value: the old one is served nowhere.
-                self.env.append(SecretEnv(key=previous, value=current, consumers=(FLY,), generation=gen))
+            self._serve(secret, item, self.slots[secret], tuple(item.consumers))
         self.register_outputs({"generations": self.generations})
+
+    def _serve(
+        self, key: str, item: SecretItem, values: Mapping[str, pulumi.Output[str]], consumers: tuple[str, ...]
+    ) -> None:
+        """`key` with the current slot's value and, during the overlap, `key_PREVIOUS` with the other's."""
+        gen = item.generation
+        current = values[slot_of(gen)]
+        self.env.append(SecretEnv(key=key, value=current, consumers=consumers, generation=gen))
+        previous = key + PREVIOUS_SUFFIX
+        if item.serves_previous(self._config.overlap_days, self._today):
+            self.env.append(
+                SecretEnv(key=previous, value=values[slot_of(gen - 1)], consumers=consumers, generation=gen - 1)
+            )
+        elif gen >= 2 and FLY in consumers:
+            # Fly's Secrets resource never unsets a removed key, so after the overlap the key stays
+            # and carries the current value: the old one is served nowhere.
+            self.env.append(SecretEnv(key=previous, value=current, consumers=(FLY,), generation=gen))
+
+    def derive(
+        self,
+        key: str,
+        source: str,
+        build: Callable[[str, pulumi.Output[str]], pulumi.Output[str]],
+        consumers: Sequence[str],
+    ) -> None:
+        """Serve `key`, built per slot from the generated secret `source` (DATABASE_URL from
+        DATABASE_PASSWORD), to `consumers`, rotating and overlapping exactly as `source` does."""
+        values: dict[str, pulumi.Output[str]] = {
+            slot: pulumi.Output.secret(build(slot, value)) for slot, value in self.slots[source].items()
+        }
+        self._serve(key, self._config.items[source], values, tuple(consumers))
+
+    def current(self, secret: str) -> pulumi.Output[str]:
+        return next(e.value for e in self.env if e.key == secret)
 
     def _random(self, secret: str, slot: str, generation: int, item: SecretItem) -> pulumi.Output[str]:
         assert item.length is not None

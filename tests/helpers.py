@@ -102,6 +102,11 @@ def names(synth: Synth, type_: str) -> list[str]:
     return sorted(r.name for r in synth.of_type(type_))
 
 
+def api_machines(synth: Synth) -> list[Resource]:
+    """The API's machines (FlyApi), not the backup job's."""
+    return [r for r in synth.of_type(FLY_MACHINE) if parent_name(synth, r) == "api"]
+
+
 def inputs_by_name(synth: Synth) -> dict[tuple[str, str], tuple[dict[str, Any], list[str]]]:
     return {(r.type, r.name): (r.inputs, r.secret_paths) for r in synth.resources}
 

@@ -185,8 +185,21 @@ def test_no_iam_policy_has_a_wildcard_action_or_resource(prod: Synth) -> None:
 
 
 def test_trust_policies_per_kind(prod: Synth, staging: Synth, synth: SynthFn) -> None:
+    # prod's writer is the backup machine (Fly OIDC); a GitHub-trusted writer, as a CI job would use:
+    github = synth(
+        "staging",
+        {
+            "platform:postgres": {"backupJob": None},
+            "platform:backups": {
+                "writer": {
+                    "fly": None,
+                    "github": {"repository": "learning-accelerator/platform", "environment": "production"},
+                }
+            },
+        },
+    )
     provider = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
-    assert statements(prod.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [
+    assert statements(github.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [
         {
             "Effect": "Allow",
             "Principal": {"Federated": provider},
@@ -201,9 +214,13 @@ def test_trust_policies_per_kind(prod: Synth, staging: Synth, synth: SynthFn) ->
             },
         }
     ]
-    assert statements(staging.get(ROLE, "backup-access-writer"), "assumeRolePolicy")[0]["Condition"]["StringEquals"][
+    assert statements(staging.get(ROLE, "backup-access-reader"), "assumeRolePolicy")[0]["Condition"]["StringEquals"][
         "token.actions.githubusercontent.com:sub"
     ] == ("repo:learning-accelerator/platform:ref:refs/heads/main")
+    assert statements(prod.get(ROLE, "backup-access-writer"), "assumeRolePolicy")[0]["Condition"] == {
+        "StringEquals": {"oidc.fly.io/learning-accelerator:aud": "sts.amazonaws.com"},
+        "StringLike": {"oidc.fly.io/learning-accelerator:sub": "learning-accelerator:learning-accelerator-db-backup:*"},
+    }
     # Named roles only: never the bare account root, which any principal of that account could use (CKV_AWS_61).
     assert statements(prod.get(ROLE, "backup-access-reader"), "assumeRolePolicy") == [
         {
@@ -228,7 +245,13 @@ def test_trust_policies_per_kind(prod: Synth, staging: Synth, synth: SynthFn) ->
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abcdefghij"}},
         }
     ]
-    fly = synth("staging", {"platform:backups": {"writer": {"github": None, "fly": {"org": "acme", "app": "api"}}}})
+    fly = synth(
+        "staging",
+        {
+            "platform:postgres": {"backupJob": None},
+            "platform:backups": {"writer": {"fly": {"org": "acme", "app": "api"}}},
+        },
+    )
     assert statements(fly.get(ROLE, "backup-access-writer"), "assumeRolePolicy") == [
         {
             "Effect": "Allow",

@@ -72,8 +72,12 @@ INVALID = [
         "(got 'no-slash')",
     ),
     (
-        {"platform:backups": {"writer": {"github": {"branch": "main"}}}},
-        "platform:backups.writer.github.branch: give exactly one of branch or environment",
+        {
+            "platform:backups": {
+                "reader": {"aws": None, "github": {"repository": "a/b", "branch": "main", "environment": "e"}}
+            }
+        },
+        "platform:backups.reader.github.branch: give exactly one of branch or environment",
     ),
     (
         {"platform:backups": {"reader": {"aws": {"roleArns": ["arn:aws:iam::1234:role/x"]}}}},
@@ -223,7 +227,7 @@ INVALID = [
     (
         {"platform:bogus": 1},
         "platform:bogus: unknown key; allowed here: alerts, app, backups, dataClassification, environment, fly, "
-        "keys, protect, secrets, vercel",
+        "keys, postgres, protect, secrets, vercel",
     ),
     ({"platform:app": None}, "platform:app: required, not set"),
 ]
@@ -231,7 +235,7 @@ INVALID = [
 VALID = [
     {"platform:backups": {"retentionDays": 90, "transition": {"storageClass": "STANDARD_IA", "days": 30}}},
     {"platform:backups": {"objectLock": {"days": 30, "mode": "COMPLIANCE"}}},
-    {"platform:backups": {"writer": {"fly": {"org": "acme", "app": "api"}, "github": None}}},
+    {"platform:backups": {"reader": {"fly": {"org": "acme", "app": "api"}, "aws": None}}},
     {"platform:backups": {"reader": {"github": {"repository": "acme/ops", "environment": "restore"}, "aws": None}}},
     {"platform:backups": {"replication": {"region": "eu-west-1"}}},
     {"platform:backups": {"encryption": "aws:kms", "replication": {"enabled": False}}},
@@ -337,6 +341,11 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "ELEVENLABS_API_KEY": 90,
         "GOOGLE_AI_API_KEY": None,
         "GOOGLE_OAUTH_CLIENT_SECRET": None,
+        "DATABASE_PASSWORD": 90,
+        "DB_MIGRATOR_PASSWORD": 90,
+        "DB_READONLY_PASSWORD": 90,
+        "DB_BACKUP_PASSWORD": 90,
+        "POSTGRES_ADMIN_PASSWORD": 90,
         "PAGERDUTY_INTEGRATION_URL": None,
     }
 
@@ -348,6 +357,7 @@ def test_provided_secrets_enter_the_program_as_secret_outputs() -> None:
         "ELEVENLABS_API_KEY",
         "OPENAI_API_KEY",
         "PAGERDUTY_INTEGRATION_URL",
+        "POSTGRES_ADMIN_PASSWORD",
         "SUPABASE_SERVICE_ROLE_KEY",
     ]
     assert all(sync_await(v.is_secret()) for v in provided.values())

@@ -5,29 +5,29 @@ from __future__ import annotations
 import datetime as dt
 
 from ops.synth import Synth
-from tests.helpers import FLY_APP, FLY_MACHINE, FLY_SECRETS, RANDOM_BYTES, SynthFn, changed, names
+from tests.helpers import FLY_APP, FLY_MACHINE, FLY_SECRETS, RANDOM_BYTES, SynthFn, api_machines, changed
 
 PROD_MACHINES = ["api-iad-1", "api-iad-2", "api-ord-1"]
 
 
 def test_machine_counts_per_region(prod: Synth, staging: Synth) -> None:
-    assert names(prod, FLY_MACHINE) == PROD_MACHINES
-    assert {m.name: m.inputs["region"] for m in prod.of_type(FLY_MACHINE)} == {
+    assert sorted(m.name for m in api_machines(prod)) == PROD_MACHINES
+    assert {m.name: m.inputs["region"] for m in api_machines(prod)} == {
         PROD_MACHINES[0]: "iad",
         PROD_MACHINES[1]: "iad",
         PROD_MACHINES[2]: "ord",
     }
-    assert {m.name: m.inputs["name"] for m in prod.of_type(FLY_MACHINE)} == {
+    assert {m.name: m.inputs["name"] for m in api_machines(prod)} == {
         n: f"learning-accelerator-{n}" for n in PROD_MACHINES
     }
-    assert names(staging, FLY_MACHINE) == ["api-iad-1"]
+    assert sorted(m.name for m in api_machines(staging)) == ["api-iad-1"]
     app = prod.get(FLY_APP, "api")
     assert (app.inputs, app.protect) == ({"name": "learning-accelerator-api", "org": "learning-accelerator"}, True)
     assert staging.get(FLY_APP, "api").protect is False
 
 
 def test_machine_config_and_health_check(prod: Synth) -> None:
-    for machine in prod.of_type(FLY_MACHINE):
+    for machine in api_machines(prod):
         assert (machine.inputs["app"], machine.inputs["name"]) == (
             "learning-accelerator-api",
             f"learning-accelerator-{machine.name}",
@@ -66,13 +66,12 @@ def test_machine_config_and_health_check(prod: Synth) -> None:
 
 def test_machines_roll_one_at_a_time_per_region(prod: Synth) -> None:
     secrets_urn = prod.get(FLY_SECRETS, "api").urn
-    machine_urns = {m.urn for m in prod.of_type(FLY_MACHINE)}
+    machine_urns = {m.urn for m in api_machines(prod)}
     deps = {
-        m.name: sorted(prod.by_urn(u).name for u in m.dependencies if u in machine_urns)
-        for m in prod.of_type(FLY_MACHINE)
+        m.name: sorted(prod.by_urn(u).name for u in m.dependencies if u in machine_urns) for m in api_machines(prod)
     }
     assert deps == {PROD_MACHINES[0]: [], PROD_MACHINES[1]: [PROD_MACHINES[0]], PROD_MACHINES[2]: []}
-    assert all(secrets_urn in m.dependencies for m in prod.of_type(FLY_MACHINE))
+    assert all(secrets_urn in m.dependencies for m in api_machines(prod))
 
 
 def test_scaling_three_to_four_adds_exactly_one_machine(prod: Synth, synth: SynthFn) -> None:
@@ -94,6 +93,7 @@ def test_app_secrets_are_secret_and_environment_is_plain(staging: Synth) -> None
     assert secrets.secret_paths == ["values"]
     assert sorted(secrets.inputs["values"]) == [
         "CRON_SECRET",
+        "DATABASE_URL",
         "OPENAI_API_KEY",
         "SECRET_KEY",
         "SUPABASE_SERVICE_ROLE_KEY",
@@ -101,7 +101,7 @@ def test_app_secrets_are_secret_and_environment_is_plain(staging: Synth) -> None
     machine = staging.get(FLY_MACHINE, "api-iad-1")
     assert machine.secret_paths == [] and machine.inputs["config"]["env"] == {"LOG_LEVEL": "debug"}
     assert machine.inputs["config"]["metadata"] == {
-        "secrets-served": "CRON_SECRET=1,OPENAI_API_KEY=1,SECRET_KEY=1,SUPABASE_SERVICE_ROLE_KEY=1"
+        "secrets-served": "CRON_SECRET=1,DATABASE_URL=1,OPENAI_API_KEY=1,SECRET_KEY=1,SUPABASE_SERVICE_ROLE_KEY=1"
     }
 
 
@@ -127,22 +127,22 @@ def test_fly_serves_the_previous_value_during_the_overlap_and_never_after(synth:
 def test_the_end_of_the_overlap_restarts_every_machine(synth: SynthFn) -> None:
     during = synth("prod", ROTATED, today=dt.date(2026, 11, 21))
     after = synth("prod", ROTATED, today=dt.date(2026, 11, 22))
-    served = {m.inputs["config"]["metadata"]["secrets-served"] for m in during.of_type(FLY_MACHINE)}
+    served = {m.inputs["config"]["metadata"]["secrets-served"] for m in api_machines(during)}
     assert served == {
-        "CRON_SECRET=2,CRON_SECRET_PREVIOUS=2,ELEVENLABS_API_KEY=1,OPENAI_API_KEY=1,SECRET_KEY=4,"
-        "SECRET_KEY_PREVIOUS=3,SUPABASE_SERVICE_ROLE_KEY=1"
+        "CRON_SECRET=2,CRON_SECRET_PREVIOUS=2,DATABASE_URL=2,DATABASE_URL_PREVIOUS=2,ELEVENLABS_API_KEY=1,"
+        "OPENAI_API_KEY=1,SECRET_KEY=4,SECRET_KEY_PREVIOUS=3,SUPABASE_SERVICE_ROLE_KEY=1"
     }
     added, removed, inputs_changed = changed(during, after)
     assert (added, removed) == (set(), set())
     assert inputs_changed == {(FLY_SECRETS, "api"), *{(FLY_MACHINE, n) for n in PROD_MACHINES}}
-    assert {m.inputs["config"]["metadata"]["secrets-served"] for m in after.of_type(FLY_MACHINE)} == {
-        "CRON_SECRET=2,CRON_SECRET_PREVIOUS=2,ELEVENLABS_API_KEY=1,OPENAI_API_KEY=1,SECRET_KEY=4,"
-        "SECRET_KEY_PREVIOUS=4,SUPABASE_SERVICE_ROLE_KEY=1"
+    assert {m.inputs["config"]["metadata"]["secrets-served"] for m in api_machines(after)} == {
+        "CRON_SECRET=2,CRON_SECRET_PREVIOUS=2,DATABASE_URL=2,DATABASE_URL_PREVIOUS=2,ELEVENLABS_API_KEY=1,"
+        "OPENAI_API_KEY=1,SECRET_KEY=4,SECRET_KEY_PREVIOUS=4,SUPABASE_SERVICE_ROLE_KEY=1"
     }
 
 
 def test_renamed_machines_keep_their_urns_through_aliases(prod: Synth) -> None:
     prefix = "urn:pulumi:prod::platform::platform:delivery:FlyApi$flyio:index:Machine::"
-    assert {m.name: m.aliases for m in prod.of_type(FLY_MACHINE)} == {
+    assert {m.name: m.aliases for m in api_machines(prod)} == {
         n: [prefix + "learning-accelerator-" + n] for n in PROD_MACHINES
     }

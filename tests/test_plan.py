@@ -28,7 +28,7 @@ def test_plan_prints_the_resource_tree_without_secret_values() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     count = len(json.loads(run("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout))
-    assert out.splitlines()[1] == f"{count} resources; 8 protected."
+    assert out.splitlines()[1] == f"{count} resources; 11 protected."
     assert "  aws:s3/bucket:Bucket  backups  [protect, retain-on-delete]" in out
     assert "      values: [secret]" in out
     assert (
@@ -56,7 +56,7 @@ def test_plan_json_has_one_object_per_resource() -> None:
         "retainOnDelete",
         "stale",
     }
-    fly_secrets = next(r for r in rows if r["type"] == "flyio:index:Secrets")
+    fly_secrets = next(r for r in rows if r["type"] == "flyio:index:Secrets" and r["name"] == "api")
     assert (fly_secrets["inputs"]["values"], fly_secrets["secretInputs"], fly_secrets["parent"]) == (
         "[secret]",
         ["values"],
@@ -69,10 +69,17 @@ def test_plan_marks_stale_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[
     rows = json.loads(capsys.readouterr().out)
     stale = sorted(r["name"] for r in rows if r["stale"])
     assert stale == [
-        "secrets-CRON_SECRET-a",
-        "secrets-ENCRYPTION_KEY-a",
-        "secrets-NEXTAUTH_SECRET-a",
-        "secrets-SECRET_KEY-a",
+        f"secrets-{name}-a"
+        for name in (
+            "CRON_SECRET",
+            "DATABASE_PASSWORD",
+            "DB_BACKUP_PASSWORD",
+            "DB_MIGRATOR_PASSWORD",
+            "DB_READONLY_PASSWORD",
+            "ENCRYPTION_KEY",
+            "NEXTAUTH_SECRET",
+            "SECRET_KEY",
+        )
     ]
 
 
@@ -128,7 +135,12 @@ def test_rotate_due_picks_every_overdue_secret(project: Path) -> None:
         "ENCRYPTION_KEY",
         "SUPABASE_SERVICE_ROLE_KEY",
         "ELEVENLABS_API_KEY",
-    ]  # OPENAI_API_KEY rotates on demand only
+        "DATABASE_PASSWORD",
+        "DB_MIGRATOR_PASSWORD",
+        "DB_READONLY_PASSWORD",
+        "DB_BACKUP_PASSWORD",
+        "POSTGRES_ADMIN_PASSWORD",
+    ]  # OPENAI_API_KEY and PAGERDUTY_INTEGRATION_URL rotate on demand only
     assert lines[4] == (
         "SUPABASE_SERVICE_ROLE_KEY: generation 1 -> 2; set the new value too: pulumi config set "
         "--secret SUPABASE_SERVICE_ROLE_KEY --stack prod"

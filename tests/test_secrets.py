@@ -19,6 +19,7 @@ from tests.helpers import (
     TODAY,
     VERCEL_ENV,
     SynthFn,
+    api_machines,
     changed,
     copy_stack_files,
     names,
@@ -109,7 +110,7 @@ def test_rotating_one_secret_replaces_one_random_resource_and_updates_only_its_c
     assert inputs_changed == {
         (RANDOM_BYTES, "secrets-SECRET_KEY-b"),
         (FLY_SECRETS, "api"),
-        *{(FLY_MACHINE, n) for n in names(before, FLY_MACHINE)},
+        *{(FLY_MACHINE, m.name) for m in api_machines(before)},
     }
 
 
@@ -205,11 +206,13 @@ def test_every_consumer_input_fed_by_a_secret_is_secret(prod: Synth) -> None:
     assert sorted(r.inputs["key"] for r in fed) == ["CRON_SECRET", "ENCRYPTION_KEY", "NEXTAUTH_SECRET"]
     for r in fed:
         assert r.secret_paths == ["value"] and r.inputs["sensitive"] is True
-    fly = prod.get(FLY_SECRETS, "api")
+    fly = prod.get(FLY_SECRETS, "api")  # the API app's
     assert fly.secret_paths == ["values"]
     assert sorted(fly.inputs["values"]) == [
         "CRON_SECRET",
         "CRON_SECRET_PREVIOUS",  # generation 2, overlap over: carries the current value
+        "DATABASE_URL",
+        "DATABASE_URL_PREVIOUS",
         "ELEVENLABS_API_KEY",
         "OPENAI_API_KEY",
         "SECRET_KEY",

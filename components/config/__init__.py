@@ -11,6 +11,7 @@ from components.config.base import PROJECT, Environment, Problems
 from components.config.catalogues import SECRET_CATALOGUE, looks_secret
 from components.config.fly import FlyConfig
 from components.config.keys import KeysConfig
+from components.config.postgres import PostgresConfig
 from components.config.secrets import SecretItem, SecretsConfig, vercel_targets
 from components.config.stack import ALERTS_KEY, EnvironmentDefaults, StackConfig, environment_of_stack
 from components.config.vercel import VERCEL_TARGETS, VercelConfig
@@ -30,6 +31,7 @@ __all__ = [
     "FlyTrust",
     "GithubTrust",
     "KeysConfig",
+    "PostgresConfig",
     "Problems",
     "SecretItem",
     "SecretsConfig",

@@ -131,6 +131,12 @@ SECRET_CATALOGUE: dict[str, dict[str, Any]] = {
     "ELEVENLABS_API_KEY": {"kind": "provided", "rotationDays": 90},
     "GOOGLE_AI_API_KEY": {"kind": "provided", "rotationDays": None},
     "GOOGLE_OAUTH_CLIENT_SECRET": {"kind": "provided", "rotationDays": None},
+    # PostgreSQL logins (platform:postgres): URL-safe passwords, so they sit in a connection string as they are.
+    "DATABASE_PASSWORD": {"kind": "generated", "encoding": "password", "length": 32, "rotationDays": 90},
+    "DB_MIGRATOR_PASSWORD": {"kind": "generated", "encoding": "password", "length": 32, "rotationDays": 90},
+    "DB_READONLY_PASSWORD": {"kind": "generated", "encoding": "password", "length": 32, "rotationDays": 90},
+    "DB_BACKUP_PASSWORD": {"kind": "generated", "encoding": "password", "length": 32, "rotationDays": 90},
+    "POSTGRES_ADMIN_PASSWORD": {"kind": "provided", "rotationDays": 90},
     # The integration URL PagerDuty gives for an SNS integration; alerting reads it, no app does.
     "PAGERDUTY_INTEGRATION_URL": {"kind": "provided", "rotationDays": None},
 }

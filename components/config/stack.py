@@ -12,6 +12,7 @@ from components.config.backups import BackupsConfig
 from components.config.base import AwsRegion, Environment, Model, Slug, raise_if
 from components.config.fly import FlyConfig
 from components.config.keys import KeysConfig
+from components.config.postgres import AppRoles, LoginRole, PostgresConfig
 from components.config.secrets import SecretsConfig
 from components.config.vercel import VercelConfig
 
@@ -56,6 +57,7 @@ class StackConfig(Model):
     vercel: VercelConfig | None = None
     fly: FlyConfig | None = None
     alerts: AlertsConfig | None = None
+    postgres: PostgresConfig | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -143,6 +145,7 @@ class StackConfig(Model):
                 if self.fly is not None and var in self.fly.env and "fly" in item.consumers:
                     problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
         problems += self._alert_problems()
+        problems += self._postgres_problems()
         if prod and (f := self.fly) is not None:
             if not f.pinned:
                 problems.append(
@@ -177,6 +180,53 @@ class StackConfig(Model):
                     f"lives in {ALERTS_REGION}; set keyEvents: false and no failureRate, or run in {ALERTS_REGION}",
                 )
             )
+        return problems
+
+    def _postgres_problems(self) -> list[tuple[str, str]]:
+        pg = self.postgres
+        if pg is None:
+            return []
+        problems = []
+        if self.production and pg.sslmode == "disable":
+            problems.append(
+                ("postgres.sslmode", "production connects with TLS: require, or verify-full and sslRootCert")
+            )
+        items = self.secrets.items if self.secrets else {}
+        logins: dict[str, AppRoles | LoginRole] = {
+            "app": pg.app,
+            "migrator": pg.migrator,
+            "readonly": pg.readonly,
+            "backup": pg.backup,
+        }
+        for where, login in logins.items():
+            item = items.get(login.password_secret)
+            if item is None or item.kind != "generated" or item.encoding != "password":
+                problems.append(
+                    (
+                        f"postgres.{where}.passwordSecret",
+                        f"{login.password_secret} must be a generated secret with encoding password in secrets.items",
+                    )
+                )
+        provided = [("adminPasswordSecret", pg.admin_password_secret)]
+        if pg.restore_drill is not None and pg.restore_drill.target_url_secret is not None:
+            provided.append(("restoreDrill.targetUrlSecret", pg.restore_drill.target_url_secret))
+        for where, name in provided:
+            if name not in items or items[name].kind != "provided":
+                problems.append((f"postgres.{where}", f"{name} must be a provided secret in secrets.items"))
+        for consumer in pg.app.url_consumers:
+            section = consumer.split(":")[0]
+            if {"fly": self.fly, "vercel": self.vercel}[section] is None:
+                problems.append(("postgres.app.urlConsumers", f"this stack declares no platform:{section}"))
+        if (job := pg.backup_job) is not None:
+            writer = self.backups.writer.fly if self.backups is not None else None
+            if writer is None or (writer.org, writer.app) != (job.org, job.app):
+                problems.append(
+                    (
+                        "postgres.backupJob",
+                        f"the backup job writes with backups.writer, which must trust fly: {{org: {job.org}, "
+                        f"app: {job.app}}} (and needs a platform:backups section)",
+                    )
+                )
         return problems
 
     @property
