@@ -30,10 +30,10 @@ class BackupJobArgs:
 
 class DatabaseBackupJob(pulumi.ComponentResource):
     """A Fly app of its own with the backup login's password as an app secret, and a machine on Fly's
-    schedule that runs `jobs/pg_backup.py` from the backup image: `pg_dump` in custom format, upload
+    schedule that runs `python -m jobs.pg_backup` from the backup image: `pg_dump` in custom format, upload
     to the backup bucket with the writer role (Fly OIDC: `AWS_ROLE_ARN`, no static keys), and the
     `BackupSucceeded` metric the freshness alarm watches. Where the stack schedules the restore drill,
-    a second machine runs `jobs/restore_drill.py` monthly with the reader role.
+    a second machine runs `python -m jobs.restore_drill` monthly with the reader role.
     """
 
     def __init__(self, name: str, args: BackupJobArgs, opts: pulumi.ResourceOptions | None = None):
@@ -67,7 +67,7 @@ class DatabaseBackupJob(pulumi.ComponentResource):
                 job.app,
                 "backup",
                 job.schedule,
-                ["python", "/app/pg_backup.py"],
+                ["python", "-m", "jobs.pg_backup"],
                 {**common, "PGUSER": pg.backup.name, "AWS_ROLE_ARN": args.writer_role_arn},
                 metadata,
                 secrets,
@@ -78,9 +78,7 @@ class DatabaseBackupJob(pulumi.ComponentResource):
             drill_env = {
                 **common,
                 "AWS_ROLE_ARN": args.reader_role_arn,
-                "DRILL_TABLES": ",".join(
-                    f"{t.table}:{t.newest_column}" if t.newest_column else t.table for t in drill.tables
-                ),
+                "DRILL_TABLES": drill.tables_setting(),
                 "RPO_HOURS": str(drill.rpo_hours),
                 "RTO_HOURS": str(drill.rto_hours),
             }
@@ -89,7 +87,7 @@ class DatabaseBackupJob(pulumi.ComponentResource):
                 job.app,
                 "restore-drill",
                 drill.schedule,
-                ["python", "/app/restore_drill.py"],
+                ["python", "-m", "jobs.restore_drill"],
                 drill_env,
                 metadata,
                 secrets,

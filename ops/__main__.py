@@ -1,4 +1,5 @@
-"""`python -m ops plan <stack|path>` and `python -m ops rotate <SECRET> --stack <stack|path>`."""
+"""`python -m ops plan <stack|path>`, `python -m ops rotate <SECRET> --stack <stack|path>` and
+`python -m ops restore-drill --stack <stack|path>`."""
 
 from __future__ import annotations
 
@@ -48,10 +49,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="emergency path for a compromised secret: rotate even inside the overlap of the last rotation",
     )
+    d = sub.add_parser("restore-drill", help="restore the newest backup into a scratch database and check it")
+    d.add_argument("--stack", required=True, help="a stack name or a stack file's path")
+    d.add_argument("--bucket", help="the backup bucket (default: pulumi stack output backupBucket)")
+    d.add_argument("--target-url", help="a server where the drill may create a database (or DRILL_DATABASE_URL)")
     args = parser.parse_args(argv)
 
     if args.command == "plan":
         return _plan(args.stack, args.json, args.today)
+    if args.command == "restore-drill":
+        return _restore_drill(args.stack, args.bucket, args.target_url)
     from ops.rotate import RotateError, rotate
 
     try:
@@ -59,6 +66,18 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
     except (RotateError, StackFileError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> int:
+    from ops.drill import DrillError, restore_drill
+    from ops.synth import load_stack_file
+
+    try:
+        print(restore_drill(load_stack_file(stack), bucket, target_url, dt.datetime.now(dt.UTC)))
+    except (DrillError, StackFileError, FileNotFoundError) as exc:
+        print(f"restore drill failed: {exc}", file=sys.stderr)
         return 1
     return 0
 

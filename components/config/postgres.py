@@ -58,6 +58,10 @@ class RestoreDrill(Model):
     schedule: Literal["monthly"] | None = None
     target_url_secret: SecretName | None = None  # a server where the drill may create a scratch database
 
+    def tables_setting(self) -> str:
+        """`table[:timestamp column],…`, as jobs.restore_drill reads DRILL_TABLES."""
+        return ",".join(f"{t.table}:{t.newest_column}" if t.newest_column else t.table for t in self.tables)
+
     @model_validator(mode="after")
     def _scheduled_needs_a_target(self) -> RestoreDrill:
         if self.schedule is not None and self.target_url_secret is None:

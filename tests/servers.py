@@ -1,0 +1,171 @@
+"""Real parts for the integration tests: a PostgreSQL server from Debian's package, and moto's S3 server.
+
+PostgreSQL refuses to run as root: as root, the data directory is handed to the `postgres` user and the
+server runs as that user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ADMIN_PASSWORD = "drill-admin-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        raise RuntimeError("PostgreSQL is not installed: apt-get install -y postgresql (.ci/run does)")
+    return Path(found[-1]).parent
+
+
+@dataclass(frozen=True)
+class Postgres:
+    host: str
+    port: int
+    user: str
+    password: str
+
+    def env(self, database: str = "postgres") -> dict[str, str]:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        return {
+            **clean,
+            "PGHOST": self.host,
+            "PGPORT": str(self.port),
+            "PGUSER": self.user,
+            "PGPASSWORD": self.password,
+            "PGDATABASE": database,
+            "PGSSLMODE": "disable",
+        }
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{database}?sslmode=disable"
+
+    def sql(self, sql: str, database: str = "postgres") -> str:
+        done = subprocess.run(
+            ["psql", "--no-psqlrc", "-Atq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            env=self.env(database),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[Postgres]:
+    bindir = postgres_bin()
+    root = Path(tempfile.mkdtemp(prefix="pg-it-"))
+    data, pwfile = root / "data", root / "pw"
+    pwfile.write_text(ADMIN_PASSWORD + "\n")
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(pwfile, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+
+    def run(*argv: str) -> None:
+        subprocess.run([*as_user, *argv], check=True, capture_output=True, text=True, timeout=120)
+
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        f"--pwfile={pwfile}",
+        "--auth-local=scram-sha-256",
+        "--auth-host=scram-sha-256",
+        "--encoding=UTF8",
+        "--locale=C",
+    )
+    run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(root / "log"),
+        "-w",
+        "-o",
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+        "start",
+    )
+    try:
+        yield Postgres("127.0.0.1", port, "postgres", ADMIN_PASSWORD)
+    finally:
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class S3:
+    endpoint: str
+
+    def env(self) -> dict[str, str]:
+        return {
+            "S3_ENDPOINT_URL": self.endpoint,
+            "CLOUDWATCH_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "METRICS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def client(self, service: str = "s3") -> object:
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+@contextlib.contextmanager
+def moto_server(require_auth: bool = False) -> Iterator[S3]:
+    """moto in server mode on a loopback port, in its own process; with require_auth, every request
+    must carry keys moto's IAM knows (none here), as a wrong key would against AWS."""
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0" if require_auth else "inf"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # up to 20 s
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("moto server did not start")
+        yield S3(endpoint)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

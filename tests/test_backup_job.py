@@ -1,0 +1,241 @@
+"""The backup job and the restore drill against a real PostgreSQL server and moto's S3 server.
+
+Marked `integration`: `python -m pytest -m integration` runs only these. .ci/run installs what they need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ops.stackfile import ROOT
+from tests.servers import S3, Postgres, moto_server, postgres_server
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "la-backups"
+PREFIX = "postgres/"
+APP_DB = "learning_accelerator"
+
+
+@pytest.fixture(scope="module")
+def pg() -> Iterator[Postgres]:
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3]:
+    with moto_server() as server:
+        client: Any = server.client()
+        # as the stack declares it: versioned, object lock on
+        client.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
+        client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        yield server
+
+
+@pytest.fixture(scope="module")
+def app_db(pg: Postgres) -> str:
+    pg.sql(f"CREATE DATABASE {APP_DB}")
+    pg.sql(
+        "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL,"
+        " created_at timestamptz NOT NULL DEFAULT now());"
+        "INSERT INTO users (email) SELECT 'user' || g || '@example.com' FROM generate_series(1, 250) g;"
+        "CREATE TABLE courses (id serial PRIMARY KEY, title text NOT NULL);"
+        "INSERT INTO courses (title) VALUES ('Pulumi'), ('PostgreSQL');",
+        APP_DB,
+    )
+    return APP_DB
+
+
+def job(module: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", f"jobs.{module}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def backup_env(pg: Postgres, s3: S3, database: str = APP_DB, **extra: str) -> dict[str, str]:
+    settings = {"BACKUP_BUCKET": BUCKET, "BACKUP_PREFIX": PREFIX, "APP": "learning-accelerator"}
+    return {**pg.env(database), **s3.env(), **settings, "ENVIRONMENT": "production", **extra}
+
+
+def drill_env(pg: Postgres, s3: S3, **extra: str) -> dict[str, str]:
+    settings = {
+        "DRILL_DATABASE_URL": pg.url("postgres"),
+        "BACKUP_BUCKET": BUCKET,
+        "BACKUP_PREFIX": PREFIX,
+        "DRILL_TABLES": "users:created_at,courses",
+        "RPO_HOURS": "24",
+        "RTO_HOURS": "4",
+    }
+    return {**pg.env("postgres"), **s3.env(), **settings, **extra}
+
+
+def keys(s3: S3) -> list[str]:
+    client: Any = s3.client()
+    return sorted(o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix=PREFIX).get("Contents", []))
+
+
+def scratch_databases(pg: Postgres) -> list[str]:
+    return pg.sql("SELECT datname FROM pg_database WHERE datname LIKE 'restore_drill_%'").split()
+
+
+def test_round_trip_dump_upload_restore_verify(pg: Postgres, s3: S3, app_db: str) -> None:
+    before = keys(s3)
+    done = job("pg_backup", backup_env(pg, s3))
+    assert done.returncode == 0, done.stderr
+    added = sorted(set(keys(s3)) - set(before))
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    assert len(added) == 1 and added[0].startswith(f"{PREFIX}{today}/{APP_DB}-") and added[0].endswith(".dump")
+    assert done.stdout.strip() == f"backup stored at s3://{BUCKET}/{added[0]}"
+    # the freshness alarm's metric was published
+    cloudwatch: Any = s3.client("cloudwatch")
+    stats = cloudwatch.get_metric_statistics(
+        Namespace="Platform/Backups",
+        MetricName="BackupSucceeded",
+        Dimensions=[{"Name": "App", "Value": "learning-accelerator"}, {"Name": "Environment", "Value": "production"}],
+        StartTime=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1),
+        EndTime=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+        Period=3600,
+        Statistics=["Sum"],
+    )
+    assert sum(p["Sum"] for p in stats["Datapoints"]) >= 1
+
+    drilled = job("restore_drill", drill_env(pg, s3))
+    assert drilled.returncode == 0, drilled.stderr
+    assert drilled.stdout.startswith(f"restored {added[0]} (0.0 h old) in ")
+    assert drilled.stdout.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
+    assert scratch_databases(pg) == []
+
+
+def test_the_server_is_down(pg: Postgres, s3: S3, app_db: str) -> None:
+    before = keys(s3)
+    env = backup_env(pg, s3, PGPORT="1")
+    done = job("pg_backup", env)
+    assert done.returncode == 1
+    assert done.stderr.startswith("backup failed: psql failed: cannot reach the PostgreSQL server (")
+    assert keys(s3) == before
+
+
+def test_wrong_database_credentials(pg: Postgres, s3: S3, app_db: str) -> None:
+    before = keys(s3)
+    done = job("pg_backup", backup_env(pg, s3, PGPASSWORD="not-the-password"))
+    assert (done.returncode, done.stderr.strip()) == (
+        1,
+        "backup failed: psql failed: PostgreSQL refused the credentials (password authentication failed)",
+    )
+    assert keys(s3) == before
+
+
+def test_the_bucket_does_not_exist(pg: Postgres, s3: S3, app_db: str) -> None:
+    done = job("pg_backup", backup_env(pg, s3, BACKUP_BUCKET="no-such-bucket"))
+    assert (done.returncode, done.stderr.strip()) == (1, "backup failed: bucket no-such-bucket does not exist")
+
+
+def test_s3_is_unreachable(pg: Postgres, s3: S3, app_db: str) -> None:
+    done = job("pg_backup", backup_env(pg, s3, S3_ENDPOINT_URL="http://127.0.0.1:1"))
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"backup failed: cannot reach S3 for bucket {BUCKET}: ")
+
+
+def test_s3_refuses_the_credentials(pg: Postgres, app_db: str) -> None:
+    with moto_server(require_auth=True) as strict:
+        done = job("pg_backup", backup_env(pg, strict))
+    assert done.returncode == 1
+    assert done.stderr.strip() in (
+        f"backup failed: S3 refused the credentials for bucket {BUCKET} (InvalidAccessKeyId)",
+        f"backup failed: S3 refused the credentials for bucket {BUCKET} (403)",
+    )
+
+
+def test_an_empty_database_is_refused(pg: Postgres, s3: S3) -> None:
+    pg.sql("CREATE DATABASE empty_one")
+    before = keys(s3)
+    done = job("pg_backup", backup_env(pg, s3, database="empty_one"))
+    assert (done.returncode, done.stderr.strip()) == (
+        1,
+        "backup failed: database empty_one has no tables; refusing to store an empty backup (is PGDATABASE right?)",
+    )
+    assert keys(s3) == before
+
+
+def test_a_backup_older_than_the_rpo_fails_the_drill(pg: Postgres, s3: S3, app_db: str) -> None:
+    client: Any = s3.client()
+    old_prefix = "stale/"
+    client.put_object(Bucket=BUCKET, Key=f"{old_prefix}2026-11-01/{APP_DB}-20261101T020000Z.dump", Body=b"x")
+    done = job("restore_drill", drill_env(pg, s3, BACKUP_PREFIX=old_prefix))
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"restore drill failed: the newest backup, {old_prefix}2026-11-01/{APP_DB}-20261101T020000Z.dump, is "
+    )
+    assert done.stderr.rstrip().endswith("h old: older than the RPO of 24 h")
+
+
+def test_the_scratch_database_is_dropped_when_a_check_fails(pg: Postgres, s3: S3, app_db: str) -> None:
+    assert job("pg_backup", backup_env(pg, s3)).returncode == 0
+    done = job("restore_drill", drill_env(pg, s3, DRILL_TABLES="users:created_at,missing_table"))
+    assert (done.returncode, done.stderr.strip()) == (
+        1,
+        "restore drill failed: table missing_table is missing from the restored copy",
+    )
+    assert scratch_databases(pg) == []
+
+
+def test_ops_restore_drill_reads_the_stack_file_and_reports_against_the_rto(
+    pg: Postgres, s3: S3, app_db: str, tmp_path: Path
+) -> None:
+    assert job("pg_backup", backup_env(pg, s3)).returncode == 0
+    stack = tmp_path / "Pulumi.prod.yaml"
+    stack.write_text((ROOT / "Pulumi.prod.yaml").read_text())
+    env = {**s3.env(), **{k: v for k, v in os.environ.items() if not k.startswith(("PG", "AWS_"))}}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ops",
+            "restore-drill",
+            "--stack",
+            str(stack),
+            "--bucket",
+            BUCKET,
+            "--target-url",
+            pg.url(),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    # the prod stack file's checks: users (with created_at) and courses; RTO 4 h from runbook 002
+    assert done.stdout.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
+    assert scratch_databases(pg) == []
+    missing = subprocess.run(
+        [sys.executable, "-m", "ops", "restore-drill", "--stack", str(stack), "--bucket", BUCKET],
+        cwd=ROOT,
+        env={k: v for k, v in env.items() if k != "DRILL_DATABASE_URL"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (missing.returncode, missing.stderr.strip()) == (
+        1,
+        "restore drill failed: pass --target-url (or set DRILL_DATABASE_URL): a server where the drill may create a "
+        "database",
+    )
