@@ -57,6 +57,7 @@ class Resource:
     delete_before_replace: bool
     dependencies: list[str]
     aliases: list[str]  # URNs this resource had before a rename
+    provider: str  # "<provider URN>::<id>" when an explicit provider was given
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def is_secret(self, path: str) -> bool:
@@ -115,6 +116,7 @@ class RecordingMonitor(RecordingMockMonitor):
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 dependencies=list(request.dependencies),
                 aliases=aliases,
+                provider=request.provider,
                 outputs=state,
             )
         )
