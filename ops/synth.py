@@ -6,7 +6,6 @@ Shared by the offline plan and the tests: no CLI, no credentials, no network.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import runpy
@@ -21,7 +20,7 @@ from typing import Any
 import pulumi
 
 from components.config import PROJECT
-from components.loader import PREFIX, TODAY_ENV, Stale, load, secrets_alone
+from components.loader import TODAY_ENV, Stale, load
 from components.loader import today as real_today
 from components.sdk_internals import (
     RecordingMockMonitor,
@@ -31,16 +30,21 @@ from components.sdk_internals import (
     without_source_positions,
 )
 from ops.fakes import ACCOUNT_ID, FakeProviders, unwrap_secrets
+from ops.offline_config import offline_config, placeholder, to_config_value
 from ops.sdk import import_provider_sdks
 from ops.stackfile import ROOT, StackFile, known_stacks, locate, read
 
-__all__ = ["ACCOUNT_ID", "PROJECT", "ROOT", "Resource", "Synth", "synthesize", "synthesize_stack"]
-
-ENCRYPTED = "[encrypted in stack file]"
-
-
-def placeholder(key: str, stack: str) -> str:
-    return f"[placeholder: not in the stack file; pulumi config set --secret {key} --stack {stack}]"
+__all__ = [
+    "ACCOUNT_ID",
+    "PROJECT",
+    "ROOT",
+    "Resource",
+    "Synth",
+    "offline_config",
+    "placeholder",
+    "synthesize",
+    "synthesize_stack",
+]
 
 
 @dataclass
@@ -130,64 +134,6 @@ class _Warnings(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno == logging.WARNING:
             self.synth.warnings.append(record.getMessage())
-
-
-def to_config_value(value: Any) -> str:
-    """A stack file value as the CLI hands it to the program: scalars as text, structures as JSON."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, default=_jsonable)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot put {type(value).__name__} in config")
-
-
-def _strip_secure(value: Any) -> tuple[Any, bool]:
-    """A nested `{secure: …}` as the CLI would hand it: the value decrypted, the whole key marked secret."""
-    if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            return ENCRYPTED, True
-        found = False
-        out = {}
-        for k, v in value.items():
-            out[k], nested = _strip_secure(v)
-            found = found or nested
-        return out, found
-    if isinstance(value, list):
-        pairs = [_strip_secure(v) for v in value]
-        return [p[0] for p in pairs], any(p[1] for p in pairs)
-    return value, False
-
-
-def offline_config(stack: str, config: Mapping[str, Any]) -> tuple[dict[str, str], list[str], list[str]]:
-    """Config as the CLI would hand it to the program, with marked stand-ins for secrets it cannot decrypt.
-
-    Returns (config, secret keys, names of provided secrets stood in for by a placeholder).
-    """
-    out: dict[str, str] = {}
-    secret_keys: list[str] = []
-    stood_in: list[str] = []
-    for key, value in config.items():
-        plain, secret = _strip_secure(value)
-        out[key] = to_config_value(plain)
-        if secret:
-            secret_keys.append(key)
-    data = {k[len(PREFIX) :]: v for k, v in config.items() if k.startswith(PREFIX)}
-    inventory = secrets_alone(data)
-    for name, item in (inventory.items if inventory else {}).items():
-        key = PREFIX + name
-        if item.kind == "provided" and key not in out:
-            out[key] = placeholder(name, stack)
-            secret_keys.append(key)
-            stood_in.append(name)
-    return out, secret_keys, stood_in
 
 
 @contextmanager
