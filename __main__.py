@@ -8,20 +8,17 @@ import functools
 import pulumi
 import pulumi_aws as aws
 
-from components.alert_routing import TOPIC_PUBLISHERS, AlertRouting, AlertRoutingArgs
+from components.alert_routing import TOPIC_PUBLISHERS
+from components.alerting import Alerting, AlertingArgs
 from components.backup_access import BackupAccess, BackupAccessArgs
 from components.backup_job import BackupJobArgs, DatabaseBackupJob
 from components.backups import BackupStorage, BackupStorageArgs
 from components.config import ALERTS_KEY, ALERTS_REGION
 from components.fly import FlyApi, FlyApiArgs
-from components.health_checks import HealthChecks, HealthChecksArgs
 from components.keys import KmsKeys, KmsKeysArgs
 from components.loader import load_stack
-from components.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
 from components.postgres import PostgresDatabase, PostgresDatabaseArgs, app_url
 from components.secrets import FLY, VERCEL, SecretsInventory, SecretsInventoryArgs
-from components.slo_alarms import SloAlarms, SloAlarmsArgs
-from components.threshold_alarms import ThresholdAlarms, ThresholdAlarmsArgs
 from components.vercel import VercelFrontend, VercelFrontendArgs
 
 # 1. Stack config: every bad key is reported here, before any resource is registered.
@@ -175,56 +172,19 @@ if cfg.fly is not None:
 # 7. Alerting (runbooks 000-004): topics per severity, health checks, SLO burn rates, thresholds.
 if (alerts := cfg.alerts) is not None:
     assert keys is not None  # the config requires the alerts key
-    tags = cfg.tags()
-    routing = AlertRouting(
+    alerting = Alerting(
         "alerts",
-        AlertRoutingArgs(
+        AlertingArgs(
             app=cfg.app,
             environment=cfg.env,
             account_id=account_id(),
-            channels=alerts.channels,
-            kms_key_arn=keys.keys[ALERTS_KEY].arn,
+            alerts=alerts,
+            topic_key_arn=keys.keys[ALERTS_KEY].arn,
             pagerduty_urls={n: loaded.provided[n] for n in alerts.pagerduty_secrets()},
-            tags=tags,
-        ),
-    )
-    topics = routing.topic_arns
-    checks = HealthChecks(
-        "health-checks",
-        HealthChecksArgs(app=cfg.app, environment=cfg.env, checks=alerts.health_checks, topic_arns=topics, tags=tags),
-    )
-    if alerts.slos:
-        SloAlarms(
-            "slos",
-            SloAlarmsArgs(
-                app=cfg.app,
-                environment=cfg.env,
-                slos=alerts.slos,
-                health_check_ids={n: c.id for n, c in checks.checks.items()},
-                topic_arns=topics,
-                page_severity=alerts.page_severity,
-                ticket_severity=alerts.ticket_severity,
-                tags=tags,
-            ),
-        )
-    if alerts.thresholds:
-        ThresholdAlarms(
-            "thresholds",
-            ThresholdAlarmsArgs(
-                app=cfg.app, environment=cfg.env, thresholds=alerts.thresholds, topic_arns=topics, tags=tags
-            ),
-        )
-    OperationsAlarms(
-        "operations-alarms",
-        OperationsAlarmsArgs(
-            app=cfg.app,
-            environment=cfg.env,
-            topic_arns=topics,
-            tags=tags,
-            backup_freshness=alerts.backup_freshness if cfg.backups is not None else None,
-            kms=alerts.kms,
             key_arns=list(keys.key_arns.values()),
+            watch_backups=cfg.backups is not None,
+            tags=cfg.tags(),
         ),
     )
-    pulumi.export("alertTopicArns", topics)
-    pulumi.export("healthCheckIds", {n: c.id for n, c in checks.checks.items()})
+    pulumi.export("alertTopicArns", alerting.topic_arns)
+    pulumi.export("healthCheckIds", alerting.health_check_ids)

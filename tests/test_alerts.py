@@ -44,7 +44,7 @@ def test_burn_rate_math(target: float, budget: float, rates: dict[str, float]) -
 def test_availability_burn_alarms_read_the_route53_check(prod: Synth) -> None:
     for window, seconds, threshold in (("fast", 3600, 14.4), ("fast", 300, 14.4), ("slow", 21600, 6.0)):
         length = "long" if seconds in (3600, 21600) else "short"
-        alarm = prod.get(ALARM, f"slos-availability-{window}-{length}")
+        alarm = prod.get(ALARM, f"alerts-slos-availability-{window}-{length}")
         assert alarm.inputs["metricQueries"] == [
             {
                 "id": "good",
@@ -52,7 +52,7 @@ def test_availability_burn_alarms_read_the_route53_check(prod: Synth) -> None:
                     "namespace": "AWS/Route53",
                     "metricName": "HealthCheckPercentageHealthy",
                     "dimensions": {
-                        "HealthCheckId": prod.get(HEALTH, "health-checks-api").outputs.get("id", "health-checks-api-id")
+                        "HealthCheckId": prod.get(HEALTH, "alerts-health-api").outputs.get("id", "alerts-health-api-id")
                     },
                     "stat": "Average",
                     "period": seconds,
@@ -70,7 +70,7 @@ def test_availability_burn_alarms_read_the_route53_check(prod: Synth) -> None:
 
 
 def test_latency_slo_reads_the_percentile_rank_under_the_threshold(prod: Synth) -> None:
-    good = prod.get(ALARM, "slos-latency-ticket-long").inputs["metricQueries"][0]["metric"]
+    good = prod.get(ALARM, "alerts-slos-latency-ticket-long").inputs["metricQueries"][0]["metric"]
     assert good == {
         "namespace": "LearningAccelerator",
         "metricName": "RequestLatency",
@@ -78,17 +78,17 @@ def test_latency_slo_reads_the_percentile_rank_under_the_threshold(prod: Synth) 
         "stat": "PR(:0.5)",
         "period": 86400,
     }
-    burn = prod.get(ALARM, "slos-latency-ticket-long").inputs["metricQueries"][1]
+    burn = prod.get(ALARM, "alerts-slos-latency-ticket-long").inputs["metricQueries"][1]
     assert burn["expression"] == "(100 - good) / 5"
-    assert prod.get(ALARM, "slos-latency-ticket-long").inputs["treatMissingData"] == "notBreaching"
+    assert prod.get(ALARM, "alerts-slos-latency-ticket-long").inputs["treatMissingData"] == "notBreaching"
 
 
 def test_composites_and_and_the_faster_suppresses_the_slower(prod: Synth) -> None:
     composites = {r.name: r.inputs for r in prod.of_type(COMPOSITE)}
     assert sorted(composites) == [
-        f"slos-{s}-{w}" for s in ("availability", "latency") for w in ("fast", "slow", "ticket")
+        f"alerts-slos-{s}-{w}" for s in ("availability", "latency") for w in ("fast", "slow", "ticket")
     ]
-    fast, slow, ticket = (composites[f"slos-availability-{w}"] for w in ("fast", "slow", "ticket"))
+    fast, slow, ticket = (composites[f"alerts-slos-availability-{w}"] for w in ("fast", "slow", "ticket"))
     name = f"{PREFIX}-slo-availability"
     assert fast["alarmRule"] == f'ALARM("{name}-fast-long") AND ALARM("{name}-fast-short")'
     assert ticket["alarmRule"] == f'ALARM("{name}-ticket-long") AND ALARM("{name}-ticket-short")'
@@ -106,10 +106,10 @@ def test_composites_and_and_the_faster_suppresses_the_slower(prod: Synth) -> Non
         "(errors above 7.2 %) over 60 min and 5 min."
     )
     # children exist before the composite and outlive it
-    composite = prod.get(COMPOSITE, "slos-availability-fast")
+    composite = prod.get(COMPOSITE, "alerts-slos-availability-fast")
     assert {prod.by_urn(u).name for u in composite.dependencies if prod.by_urn(u).type == ALARM} == {
-        "slos-availability-fast-long",
-        "slos-availability-fast-short",
+        "alerts-slos-availability-fast-long",
+        "alerts-slos-availability-fast-short",
     }
 
 
@@ -117,13 +117,13 @@ def test_topics_are_encrypted_with_the_alerts_key_and_publishable_only_by_this_a
     key_arn = prod.outputs["kmsKeyArns"]["alerts"]
     assert key_arn.startswith(f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/")
     for severity in ("P1", "P2", "P3"):
-        t = prod.get(TOPIC, f"alerts-{severity.lower()}")
+        t = prod.get(TOPIC, f"alerts-routing-{severity.lower()}")
         assert (t.inputs["name"], t.inputs["kmsMasterKeyId"], t.inputs["region"]) == (
             f"{PREFIX}-alerts-{severity.lower()}",
             key_arn,
             "us-east-1",
         )
-        assert statements(prod.get(TOPIC_POLICY, f"alerts-{severity.lower()}")) == [
+        assert statements(prod.get(TOPIC_POLICY, f"alerts-routing-{severity.lower()}")) == [
             {
                 "Sid": "CloudWatchAlarmsOfThisAccount",
                 "Effect": "Allow",
@@ -159,16 +159,16 @@ def test_topics_are_encrypted_with_the_alerts_key_and_publishable_only_by_this_a
 
 
 def test_subscribers_per_severity(prod: Synth) -> None:
-    pagerduty = prod.get(SUBSCRIPTION, "alerts-p1-pagerduty")
+    pagerduty = prod.get(SUBSCRIPTION, "alerts-routing-p1-pagerduty")
     assert (pagerduty.inputs["protocol"], pagerduty.inputs["endpointAutoConfirms"], pagerduty.inputs["topic"]) == (
         "https",
         True,
         topic("P1"),
     )
     assert pagerduty.secret_paths == ["endpoint"]  # the integration URL is a provided secret
-    email = prod.get(SUBSCRIPTION, "alerts-p2-email-tech-lead@learningaccelerator.com")
+    email = prod.get(SUBSCRIPTION, "alerts-routing-p2-email-tech-lead@learningaccelerator.com")
     assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "tech-lead@learningaccelerator.com")
-    slack = prod.get(CHATBOT, "alerts-p1-slack")
+    slack = prod.get(CHATBOT, "alerts-routing-p1-slack")
     assert {
         k: slack.inputs[k] for k in ("slackTeamId", "slackChannelId", "snsTopicArns", "guardrailPolicyArns", "region")
     } == {
@@ -178,11 +178,15 @@ def test_subscribers_per_severity(prod: Synth) -> None:
         "guardrailPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
         "region": "us-east-2",
     }
-    assert sorted(r.name for r in prod.of_type(CHATBOT)) == ["alerts-p1-slack", "alerts-p2-slack", "alerts-p3-slack"]
+    assert sorted(r.name for r in prod.of_type(CHATBOT)) == [
+        "alerts-routing-p1-slack",
+        "alerts-p2-slack",
+        "alerts-p3-slack",
+    ]
 
 
 def test_health_checks_from_config(prod: Synth, synth: SynthFn) -> None:
-    api = prod.get(HEALTH, "health-checks-api")
+    api = prod.get(HEALTH, "alerts-health-api")
     assert {
         k: api.inputs.get(k)
         for k in (
@@ -205,7 +209,7 @@ def test_health_checks_from_config(prod: Synth, synth: SynthFn) -> None:
         "measureLatency": True,
         "enableSni": True,
     }
-    down = prod.get(ALARM, "health-checks-api-down")
+    down = prod.get(ALARM, "alerts-health-api-down")
     assert (down.inputs["name"], down.inputs["alarmActions"], down.inputs["treatMissingData"]) == (
         f"{PREFIX}-health-api-down",
         [topic("P1")],
@@ -229,7 +233,7 @@ def test_health_checks_from_config(prod: Synth, synth: SynthFn) -> None:
             }
         },
     )
-    edge = s.get(HEALTH, "health-checks-edge")
+    edge = s.get(HEALTH, "alerts-health-edge")
     assert (edge.inputs["type"], edge.inputs["searchString"], edge.inputs["resourcePath"]) == (
         "HTTPS_STR_MATCH",
         '"status": "healthy"',
@@ -243,11 +247,11 @@ def test_every_alerting_resource_lives_in_us_east_1_whatever_the_stack_region(sy
     assert len(alerting) == 3 + 3 + 2 + 16 + 6  # topics, policies, subscriptions, alarms, composites
     assert {r.inputs["region"] for r in alerting} == {"us-east-1"}
     assert s.get(KEY, "keys-alerts").inputs["region"] == "us-east-1"
-    assert "region" not in s.get(HEALTH, "health-checks-api").inputs  # Route 53 is global
+    assert "region" not in s.get(HEALTH, "alerts-health-api").inputs  # Route 53 is global
 
 
 def test_one_threshold_change_is_a_one_alarm_diff(prod: Synth, synth: SynthFn) -> None:
-    rows = prod.get(ALARM, "thresholds-error-rate-critical").inputs
+    rows = prod.get(ALARM, "alerts-thresholds-error-rate-critical").inputs
     assert {
         k: rows[k]
         for k in (
@@ -273,7 +277,7 @@ def test_one_threshold_change_is_a_one_alarm_diff(prod: Synth, synth: SynthFn) -
     row = dict(_threshold_row(prod))
     after = synth("prod", {"platform:alerts": {"thresholds": [{**row, "critical": 2}]}})
     added, removed, inputs_changed = changed(prod, after)
-    assert (added, removed, inputs_changed) == (set(), set(), {(ALARM, "thresholds-error-rate-critical")})
+    assert (added, removed, inputs_changed) == (set(), set(), {(ALARM, "alerts-thresholds-error-rate-critical")})
 
 
 def _threshold_row(prod: Synth) -> dict[str, Any]:
@@ -283,7 +287,7 @@ def _threshold_row(prod: Synth) -> dict[str, Any]:
 
 
 def test_backup_freshness_is_the_rpo(prod: Synth) -> None:
-    a = prod.get(ALARM, "operations-alarms-backup-freshness").inputs
+    a = prod.get(ALARM, "alerts-operations-backup-freshness").inputs
     assert {
         k: a[k]
         for k in (
@@ -317,7 +321,7 @@ def test_backup_freshness_is_the_rpo(prod: Synth) -> None:
 def test_kms_key_events_reach_p1_without_a_role(prod: Synth, synth: SynthFn) -> None:
     import json
 
-    rule = prod.get(RULE, "operations-alarms-kms-key-events")
+    rule = prod.get(RULE, "alerts-operations-kms-key-events")
     pattern = json.loads(rule.inputs["eventPattern"])
     assert pattern == {
         "source": ["aws.kms"],
@@ -328,10 +332,10 @@ def test_kms_key_events_reach_p1_without_a_role(prod: Synth, synth: SynthFn) -> 
             "resources": {"ARN": sorted(prod.outputs["kmsKeyArns"].values())},
         },
     }
-    target = prod.get(TARGET, "operations-alarms-kms-key-events")
+    target = prod.get(TARGET, "alerts-operations-kms-key-events")
     assert (target.inputs["arn"], "roleArn" in target.inputs) == (topic("P1"), False)
     s = synth("prod", {"platform:alerts": {"kms": {"failureRate": {"cloudtrailLogGroup": "aws-cloudtrail-logs"}}}})
-    rate = s.get(ALARM, "operations-alarms-kms-failure-rate").inputs
+    rate = s.get(ALARM, "alerts-operations-kms-failure-rate").inputs
     assert [q.get("expression") or q["metric"]["metricName"] for q in rate["metricQueries"]] == [
         "KmsRequests",
         "KmsErrors",

@@ -61,7 +61,7 @@ def test_alerting_keys_and_iam_pass_every_check(prod_report: Report) -> None:
     assert [f for f in prod_report["failed"] if f[1].startswith(kinds)] == []
     passed = set(prod_report["passed"])
     # SNS topics encrypted (CKV_AWS_26), alarms with actions enabled (CKV_AWS_319), KMS rotation (CKV_AWS_7)
-    assert {r for c, r in passed if c == "CKV_AWS_26"} == {f"aws_sns_topic.alerts_p{n}" for n in (1, 2, 3)}
+    assert {r for c, r in passed if c == "CKV_AWS_26"} == {f"aws_sns_topic.alerts_routing_p{n}" for n in (1, 2, 3)}
     assert len({r for c, r in passed if c == "CKV_AWS_319"}) == 16
     assert {r for c, r in passed if c == "CKV_AWS_7"} == {"aws_kms_key.keys_general", "aws_kms_key.keys_alerts"}
 

@@ -54,6 +54,7 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "postgresql:index/grant:Grant": 9,
         "postgresql:index/defaultPrivileges:DefaultPrivileges": 4,
         "platform:data:DatabaseBackupJob": 1,
+        "platform:alerts:Alerting": 1,
         "platform:alerts:AlertRouting": 1,
         "aws:sns/topic:Topic": 3,
         "aws:sns/topicPolicy:TopicPolicy": 3,

@@ -1,0 +1,94 @@
+"""Alerting as one capability: routing, health checks, SLO burn rates, the threshold table, platform duties."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from components.alert_routing import AlertRouting, AlertRoutingArgs
+from components.config import AlertsConfig
+from components.health_checks import HealthChecks, HealthChecksArgs
+from components.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
+from components.slo_alarms import SloAlarms, SloAlarmsArgs
+from components.threshold_alarms import ThresholdAlarms, ThresholdAlarmsArgs
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertingArgs:
+    app: str
+    environment: str
+    account_id: pulumi.Input[str]
+    alerts: AlertsConfig
+    topic_key_arn: pulumi.Input[str]
+    pagerduty_urls: Mapping[str, pulumi.Output[str]]
+    key_arns: Sequence[pulumi.Output[str]]  # the stack's KMS keys, watched for DisableKey/ScheduleKeyDeletion
+    watch_backups: bool
+    tags: dict[str, str]
+
+
+class Alerting(pulumi.ComponentResource):
+    """The topics and their subscribers (AlertRouting), and, where the stack declares them, Route 53
+    health checks (HealthChecks), SLO burn-rate alarms (SloAlarms), the threshold table
+    (ThresholdAlarms), and the backup-freshness and KMS alarms (OperationsAlarms). A part with nothing
+    to watch is not created.
+    """
+
+    def __init__(self, name: str, args: AlertingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:alerts:Alerting", name, None, opts)
+        a, child = args.alerts, pulumi.ResourceOptions(parent=self)
+        common = {"app": args.app, "environment": args.environment, "tags": args.tags}
+        routing = AlertRouting(
+            f"{name}-routing",
+            AlertRoutingArgs(
+                **common,
+                account_id=args.account_id,
+                channels=a.channels,
+                kms_key_arn=args.topic_key_arn,
+                pagerduty_urls=args.pagerduty_urls,
+            ),
+            opts=child,
+        )
+        self.topic_arns = routing.topic_arns
+        self.health_check_ids: dict[str, pulumi.Output[str]] = {}
+        if a.health_checks:
+            checks = HealthChecks(
+                f"{name}-health",
+                HealthChecksArgs(**common, checks=a.health_checks, topic_arns=self.topic_arns),
+                opts=child,
+            )
+            self.health_check_ids = {n: c.id for n, c in checks.checks.items()}
+        if a.slos:
+            SloAlarms(
+                f"{name}-slos",
+                SloAlarmsArgs(
+                    **common,
+                    slos=a.slos,
+                    health_check_ids=self.health_check_ids,
+                    topic_arns=self.topic_arns,
+                    page_severity=a.page_severity,
+                    ticket_severity=a.ticket_severity,
+                ),
+                opts=child,
+            )
+        if a.thresholds:
+            ThresholdAlarms(
+                f"{name}-thresholds",
+                ThresholdAlarmsArgs(**common, thresholds=a.thresholds, topic_arns=self.topic_arns),
+                opts=child,
+            )
+        kms_events = a.kms.key_events and bool(args.key_arns)
+        if args.watch_backups or kms_events or a.kms.failure_rate is not None:
+            OperationsAlarms(
+                f"{name}-operations",
+                OperationsAlarmsArgs(
+                    **common,
+                    topic_arns=self.topic_arns,
+                    backup_freshness=a.backup_freshness if args.watch_backups else None,
+                    kms=a.kms,
+                    key_arns=args.key_arns,
+                ),
+                opts=child,
+            )
+        self.register_outputs({"topicArns": self.topic_arns, "healthCheckIds": self.health_check_ids})
