@@ -38,11 +38,13 @@ class Alerting(pulumi.ComponentResource):
     def __init__(self, name: str, args: AlertingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:alerts:Alerting", name, None, opts)
         a, child = args.alerts, pulumi.ResourceOptions(parent=self)
-        common = {"app": args.app, "environment": args.environment, "tags": args.tags}
+        app, env, tags = args.app, args.environment, args.tags
         routing = AlertRouting(
             f"{name}-routing",
             AlertRoutingArgs(
-                **common,
+                app=app,
+                environment=env,
+                tags=tags,
                 account_id=args.account_id,
                 channels=a.channels,
                 kms_key_arn=args.topic_key_arn,
@@ -55,7 +57,9 @@ class Alerting(pulumi.ComponentResource):
         if a.health_checks:
             checks = HealthChecks(
                 f"{name}-health",
-                HealthChecksArgs(**common, checks=a.health_checks, topic_arns=self.topic_arns),
+                HealthChecksArgs(
+                    app=app, environment=env, tags=tags, checks=a.health_checks, topic_arns=self.topic_arns
+                ),
                 opts=child,
             )
             self.health_check_ids = {n: c.id for n, c in checks.checks.items()}
@@ -63,7 +67,9 @@ class Alerting(pulumi.ComponentResource):
             SloAlarms(
                 f"{name}-slos",
                 SloAlarmsArgs(
-                    **common,
+                    app=app,
+                    environment=env,
+                    tags=tags,
                     slos=a.slos,
                     health_check_ids=self.health_check_ids,
                     topic_arns=self.topic_arns,
@@ -75,7 +81,9 @@ class Alerting(pulumi.ComponentResource):
         if a.thresholds:
             ThresholdAlarms(
                 f"{name}-thresholds",
-                ThresholdAlarmsArgs(**common, thresholds=a.thresholds, topic_arns=self.topic_arns),
+                ThresholdAlarmsArgs(
+                    app=app, environment=env, tags=tags, thresholds=a.thresholds, topic_arns=self.topic_arns
+                ),
                 opts=child,
             )
         kms_events = a.kms.key_events and bool(args.key_arns)
@@ -83,7 +91,9 @@ class Alerting(pulumi.ComponentResource):
             OperationsAlarms(
                 f"{name}-operations",
                 OperationsAlarmsArgs(
-                    **common,
+                    app=app,
+                    environment=env,
+                    tags=tags,
                     topic_arns=self.topic_arns,
                     backup_freshness=a.backup_freshness if args.watch_backups else None,
                     kms=a.kms,

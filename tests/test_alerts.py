@@ -180,8 +180,8 @@ def test_subscribers_per_severity(prod: Synth) -> None:
     }
     assert sorted(r.name for r in prod.of_type(CHATBOT)) == [
         "alerts-routing-p1-slack",
-        "alerts-p2-slack",
-        "alerts-p3-slack",
+        "alerts-routing-p2-slack",
+        "alerts-routing-p3-slack",
     ]
 
 
