@@ -66,7 +66,7 @@ def check(
 ) -> dict[str, int]:
     rows = {}
     for table, column in tables:
-        if psql(env, f"SELECT to_regclass('{table}') IS NOT NULL", url) != "t":
+        if psql(env, f"SELECT to_regclass('\"{table}\"') IS NOT NULL", url) != "t":
             raise JobError(f"table {table} is missing from the restored copy")
         rows[table] = int(psql(env, f'SELECT count(*) FROM "{table}"', url))
         if rows[table] == 0:

@@ -44,8 +44,12 @@ class AppRoles(Model):
     url_consumers: list[Consumer] = Field(default_factory=lambda: _fly())
 
 
+# A table the app made: Prisma names them "User", "Task"; the drill quotes them.
+TableName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+
+
 class TableCheck(Model):
-    table: Identifier
+    table: TableName
     newest_column: Identifier | None = None  # a timestamp column: the newest row must be within the RPO
 
 
