@@ -137,6 +137,9 @@ if (pg := cfg.postgres) is not None:
             ),
         )
 
+if secrets is not None:
+    pulumi.export("manualSecrets", secrets.undelivered())
+
 # 6. Delivery: Vercel frontend, Fly.io API.
 if cfg.vercel is not None:
     frontend = VercelFrontend(

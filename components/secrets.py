@@ -130,6 +130,13 @@ class SecretsInventory(pulumi.ComponentResource):
         }
         self._serve(key, self._config.items[source], values, tuple(consumers))
 
+    def undelivered(self) -> pulumi.Output[dict[str, str]]:
+        """Generated and derived values no consumer here receives (Supabase's secret store, a migration
+        runner): a secret output the operator reads with `pulumi stack output --show-secrets`."""
+        provided = {n for n, i in self._config.items.items() if i.kind == "provided"}
+        values = {e.key: e.value for e in self.env if not e.consumers and e.key not in provided}
+        return pulumi.Output.secret(pulumi.Output.all(**values))
+
     def current(self, secret: str) -> pulumi.Output[str]:
         return next(e.value for e in self.env if e.key == secret)
 

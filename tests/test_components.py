@@ -79,6 +79,7 @@ SECRETS = SecretsConfig.model_validate(
         "items": {
             "SECRET_KEY": {"rotation": {"generation": 2, "lastRotated": "2026-11-22"}, "consumers": ["fly"]},
             "OPENAI_API_KEY": {"rotation": {"lastRotated": "2026-11-01"}, "consumers": ["fly", "vercel:production"]},
+            "KEYRING_TOKEN": {"rotation": {"lastRotated": "2026-11-01"}},  # no consumer here
         },
     }
 )
@@ -89,8 +90,11 @@ def test_secrets_inventory_alone_hands_out_only_secret_outputs() -> None:
     provided = {"OPENAI_API_KEY": pulumi.Output.secret("sk-1")}
     args = SecretsInventoryArgs(secrets=SECRETS, provided=provided, today=dt.date(2026, 11, 22))
     s = record("unit", lambda: built.append(SecretsInventory("inv", args)))
-    assert names(s, RANDOM_BYTES) == ["inv-SECRET_KEY-a", "inv-SECRET_KEY-b"]
-    env = built[0].env
+    assert names(s, RANDOM_BYTES) == ["inv-KEYRING_TOKEN-a", "inv-SECRET_KEY-a", "inv-SECRET_KEY-b"]
+    env = [e for e in built[0].env if e.key != "KEYRING_TOKEN"]
+    manual = built[0].undelivered()
+    keyring = s.get(RANDOM_BYTES, "inv-KEYRING_TOKEN-a").outputs["hex"]
+    assert (sync_await(manual.is_secret()), sync_await(manual.future())) == (True, {"KEYRING_TOKEN": keyring})
     assert {e.key: sync_await(e.value.is_secret()) for e in env} == {
         "SECRET_KEY": True,
         "SECRET_KEY_PREVIOUS": True,
