@@ -56,9 +56,9 @@ def main() -> None:
             samples[label].append(measure(argv))
     rows = [(label, statistics.median(s[0] for s in got), max(s[1] for s in got)) for label, got in samples.items()]
     sdk = rows[1][1]
-    print(f"{'case':<22}{'median s':>10}{'peak MiB':>10}{'x SDK import':>14}   ({runs} runs each)")
+    print(f"{'case':<28}{'median s':>10}{'peak MiB':>10}{'x SDK import':>14}   ({runs} runs each)")
     for label, seconds, peak in rows:
-        print(f"{label:<22}{seconds:>10.2f}{peak:>10.0f}{seconds / sdk:>14.2f}")
+        print(f"{label:<28}{seconds:>10.2f}{peak:>10.0f}{seconds / sdk:>14.2f}")
 
 
 if __name__ == "__main__":
