@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 
 from components.loader import ConfigError
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("stack", help="a stack name (prod) or a stack file's path (products/x/Pulumi.prod.yaml)")
     p.add_argument("--json", action="store_true", help="one JSON object per resource")
     p.add_argument("--today", type=_date, help="judge secret staleness on this date (default: today)")
+    p.add_argument("--diff", metavar="GIT_REF", help="only what changes against the plan at this git ref")
     r = sub.add_parser("rotate", help="rotate secrets: a one-line change to the stack file")
     r.add_argument("secrets", nargs="*", metavar="SECRET")
     r.add_argument("--stack", required=True, help="a stack name or a stack file's path")
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "plan":
+        if args.diff:
+            return _diff(args.stack, args.diff, args.json, args.today or dt.date.today())
         return _plan(args.stack, args.json, args.today)
     if args.command == "restore-drill":
         return _restore_drill(args.stack, args.bucket, args.target_url)
@@ -80,6 +84,26 @@ def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> in
         print(f"restore drill failed: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
+    from ops import diff
+    from ops import plan as plan_output
+    from ops.synth import load_stack_file, synthesize_stack
+
+    try:
+        stack_file = load_stack_file(stack)
+        after = json.loads(plan_output.as_json(synthesize_stack(stack, today=today)))
+        before = diff.plan_at(ref, stack_file.path, today.isoformat())
+    except ConfigError as exc:
+        print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
+        return 1
+    except (StackFileError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    result = diff.compare(before, after)
+    print(diff.as_json(result) if as_json else diff.as_text(result, stack_file.stack, ref))
+    return 2 if result.dangerous else 0
 
 
 def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from typing import Any
@@ -41,6 +42,16 @@ def is_stale(resource: Resource, stale: set[str]) -> bool:
     return resource.type.startswith("random:") and resource.name in stale
 
 
+def secret_digests(resource: Resource) -> dict[str, str]:
+    out = {}
+    for path in resource.secret_paths:
+        value: Any = resource.inputs
+        for part in re.findall(r"[^.\[\]]+|\[\d+\]", path) if path != "." else []:
+            value = value[int(part[1:-1])] if part.startswith("[") else value[part]
+        out[path] = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+    return out
+
+
 def as_json(synth: Synth) -> str:
     stale = stale_secrets(synth)
     rows = []
@@ -57,6 +68,9 @@ def as_json(synth: Synth) -> str:
                 "protect": r.protect,
                 "retainOnDelete": r.retain_on_delete,
                 "stale": is_stale(r, stale),
+                "aliases": r.aliases,
+                # offline values only (mock fakes, placeholders): lets a diff say "[secret changed]"
+                "secretDigests": secret_digests(r),
             }
         )
     return json.dumps(rows, indent=2, sort_keys=True)

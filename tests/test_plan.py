@@ -55,6 +55,8 @@ def test_plan_json_has_one_object_per_resource() -> None:
         "protect",
         "retainOnDelete",
         "stale",
+        "aliases",
+        "secretDigests",
     }
     fly_secrets = next(r for r in rows if r["type"] == "flyio:index:Secrets" and r["name"] == "api")
     assert (fly_secrets["inputs"]["values"], fly_secrets["secretInputs"], fly_secrets["parent"]) == (
