@@ -14,6 +14,10 @@ from ops.diff import compare
 from ops.stackfile import ROOT
 from tests.helpers import TODAY
 
+RECORD_OF_DATABASE_PASSWORD = (
+    "DATABASE_PASSWORD: # the app's two alternating logins; DATABASE_URL follows it\n        rotation: "
+)
+
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
@@ -63,8 +67,8 @@ def test_flipping_maintenance_mode_is_exactly_one_update(clone: Path) -> None:
 def test_a_rotation_is_a_replacement_because_its_keepers_changed(clone: Path) -> None:
     original = edit(
         clone,
-        'DATABASE_PASSWORD: # the app\'s two alternating logins; DATABASE_URL follows it\n        rotation: {generation: 2, lastRotated: "2026-11-02"}',
-        'DATABASE_PASSWORD: # the app\'s two alternating logins; DATABASE_URL follows it\n        rotation: {generation: 3, lastRotated: "2026-11-23"}',
+        f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 2, lastRotated: "2026-11-02"}}',
+        f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 3, lastRotated: "2026-11-23"}}',
     )
     try:
         done = plan_diff(clone)
