@@ -120,8 +120,15 @@ def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
         return 1
+    from ops.policy_check import as_lines, mandatory, violations
+
     print(plan_output.as_json(synth) if as_json else plan_output.as_text(synth, stack_file.path.name))
-    return 0
+    found = violations(synth)
+    if found:
+        # stderr, so --json stays one JSON document on stdout
+        print(f"Policy pack: {len(found)} violation(s), {len(mandatory(found))} mandatory:", file=sys.stderr)
+        print("\n".join(as_lines(found)), file=sys.stderr)
+    return 3 if mandatory(found) else 0
 
 
 if __name__ == "__main__":
