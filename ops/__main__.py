@@ -55,12 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--stack", required=True, help="a stack name or a stack file's path")
     d.add_argument("--bucket", help="the backup bucket (default: pulumi stack output backupBucket)")
     d.add_argument("--target-url", help="a server where the drill may create a database (or DRILL_DATABASE_URL)")
+    a = sub.add_parser("audit", help="the auditor's report: controls, secrets' ages, roles, recovery, history")
+    a.add_argument("stack", help="a stack name or a stack file's path")
+    a.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    a.add_argument("--today", type=_date, help="judge secrets' ages on this date (default: today)")
     args = parser.parse_args(argv)
 
     if args.command == "plan":
         if args.diff:
             return _diff(args.stack, args.diff, args.json, args.today or dt.date.today())
         return _plan(args.stack, args.json, args.today)
+    if args.command == "audit":
+        return _audit(args.stack, args.format, args.today or dt.date.today())
     if args.command == "restore-drill":
         return _restore_drill(args.stack, args.bucket, args.target_url)
     from ops.rotate import RotateError, rotate
@@ -71,6 +77,23 @@ def main(argv: list[str] | None = None) -> int:
     except (RotateError, StackFileError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _audit(stack: str, fmt: str, today: dt.date) -> int:
+    from ops.audit import as_markdown, audit
+    from ops.synth import load_stack_file
+
+    try:
+        stack_file = load_stack_file(stack)
+        report = audit(stack_file, today)
+    except ConfigError as exc:
+        print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
+        return 1
+    except (StackFileError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2) if fmt == "json" else as_markdown(report), end="")
     return 0
 
 
