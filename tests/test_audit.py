@@ -91,7 +91,7 @@ def test_roles_say_who_may_assume_them(clone: Path) -> None:
 
 def test_a_stale_secret_and_a_product_path(clone: Path) -> None:
     report = json.loads(
-        audit(clone, "products/flashfusion/Pulumi.staging.yaml", "--format", "json", "--today", "2027-05-02").stdout
+        audit(clone, "products/flashfusion/Pulumi.staging.yaml", "--format", "json", "--today", "2027-02-01").stdout
     )
     status = {s["name"]: s["status"] for s in report["secrets"]}
     assert (status["KEYRING_TOKEN"], status["STRIPE_SECRET_KEY"], status["OPENAI_API_KEY"]) == (
