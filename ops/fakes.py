@@ -70,6 +70,9 @@ class FakeProviders(pulumi.runtime.Mocks):
             name = inputs.get("name") or f"{args.name}-{seed[:7]}"
             state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}")
             return name, state
+        if t == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs['url']).removeprefix('https://')}"
+            return state["arn"], state
         if t == "aws:sns/topic:Topic":
             name = inputs.get("name") or f"{args.name}-{seed[:7]}"
             state.update(name=name, arn=f"arn:aws:sns:{region}:{ACCOUNT_ID}:{name}")

@@ -1,0 +1,145 @@
+"""GitHub's OIDC provider and the roles CI assumes through it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policies import Statement, document
+
+GITHUB_OIDC = "token.actions.githubusercontent.com"
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+# Everything but IAM; the roles the stacks declare are granted below, action by action.
+POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
+ROLE_MANAGEMENT = sorted(
+    [
+        "iam:AttachRolePolicy",
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:GetRole",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:ListRolePolicies",
+        "iam:PassRole",
+        "iam:PutRolePolicy",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+    ]
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CiAccessArgs:
+    subject_prefix: str  # repo:owner/repo, or repo:owner@id/repo@id
+    environments: Sequence[str]
+    state_bucket_arn: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    tags: dict[str, str]
+
+
+def trust(provider_arn: str, subjects: list[str]) -> str:
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {f"{GITHUB_OIDC}:aud": "sts.amazonaws.com", f"{GITHUB_OIDC}:sub": subjects}
+                },
+            }
+        ]
+    )
+
+
+def state_access(bucket_arn: str, write: bool) -> str:
+    """Read the state; a preview writes only the lock files, an update writes the state too."""
+    statements: list[Statement] = [
+        {"Sid": "ListState", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+        {"Sid": "ReadState", "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket_arn}/*"},
+        {
+            "Sid": "WriteState" if write else "WriteLocks",
+            "Effect": "Allow",
+            "Action": ["s3:DeleteObject", "s3:PutObject"],
+            "Resource": f"{bucket_arn}/*" if write else f"{bucket_arn}/.pulumi/locks/*",
+        },
+    ]
+    return document(statements)
+
+
+def role_management(account_id: str) -> str:
+    return document(
+        [
+            {
+                "Sid": "ManageStackRoles",
+                "Effect": "Allow",
+                "Action": ROLE_MANAGEMENT,
+                "Resource": f"arn:aws:iam::{account_id}:role/*",
+            }
+        ]
+    )
+
+
+class CiAccess(pulumi.ComponentResource):
+    """GitHub's OIDC provider; a preview role (read-only, and the state's lock files) for pull requests
+    and the daily drift check; and one deploy role per environment, trusted only for that GitHub
+    environment of this repository (`<prefix>:environment:<env>`).
+    """
+
+    def __init__(self, name: str, args: CiAccessArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:bootstrap:CiAccess", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.provider = aws.iam.OpenIdConnectProvider(
+            f"{name}-github",
+            url=f"https://{GITHUB_OIDC}",
+            client_id_lists=["sts.amazonaws.com"],
+            tags=args.tags,
+            opts=child,
+        )
+        preview_subjects = [f"{args.subject_prefix}:pull_request", f"{args.subject_prefix}:ref:refs/heads/main"]
+        self.preview = self._role(name, "preview", preview_subjects, READ_ONLY, args, write=False)
+        self.deploy = {
+            env: self._role(
+                name, f"deploy-{env}", [f"{args.subject_prefix}:environment:{env}"], POWER_USER, args, write=True
+            )
+            for env in args.environments
+        }
+        self.register_outputs(
+            {"previewRoleArn": self.preview.arn, "deployRoleArns": {e: r.arn for e, r in self.deploy.items()}}
+        )
+
+    def _role(
+        self, name: str, purpose: str, subjects: list[str], managed: str, args: CiAccessArgs, *, write: bool
+    ) -> aws.iam.Role:
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-{purpose}",
+            name=f"platform-ci-{purpose}",
+            assume_role_policy=self.provider.arn.apply(lambda arn: trust(arn, subjects)),
+            max_session_duration=3600,
+            tags=args.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(f"{name}-{purpose}", role=role.name, policy_arn=managed, opts=child)
+        aws.iam.RolePolicy(
+            f"{name}-{purpose}-state",
+            role=role.id,
+            policy=pulumi.Output.from_input(args.state_bucket_arn).apply(lambda arn: state_access(arn, write)),
+            opts=child,
+        )
+        if write:
+            aws.iam.RolePolicy(
+                f"{name}-{purpose}-roles",
+                role=role.id,
+                policy=pulumi.Output.from_input(args.account_id).apply(role_management),
+                opts=child,
+            )
+        return role

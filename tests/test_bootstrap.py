@@ -1,0 +1,80 @@
+"""bootstrap/: the state bucket, GitHub's OIDC provider and the CI roles, under mocks like the stacks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from ops.fakes import ACCOUNT_ID
+from ops.stackfile import ROOT, read
+from ops.synth import Synth, synthesize, to_config_value
+
+PROGRAM = ROOT / "bootstrap" / "__main__.py"
+ROLE = "aws:iam/role:Role"
+PROVIDER = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
+
+
+def bootstrap(**override: Any) -> Synth:
+    config = {**read(ROOT / "bootstrap" / "Pulumi.ci.yaml", "ci").config, **override}
+    return synthesize("ci", {k: to_config_value(v) for k, v in config.items()}, program=PROGRAM)
+
+
+@pytest.fixture(scope="module")
+def ci() -> Synth:
+    return bootstrap()
+
+
+def subjects(synth: Synth, name: str) -> list[str]:
+    statement = json.loads(synth.get(ROLE, name).inputs["assumeRolePolicy"])["Statement"][0]
+    assert statement["Principal"] == {"Federated": PROVIDER}
+    assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    return list(statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"])
+
+
+def test_the_state_bucket_is_versioned_private_tls_only_protected_and_never_expires(ci: Synth) -> None:
+    bucket = ci.get("aws:s3/bucket:Bucket", "state")
+    assert (bucket.protect, bucket.retain_on_delete, bucket.inputs["forceDestroy"]) == (True, True, False)
+    versioning = ci.get("aws:s3/bucketVersioning:BucketVersioning", "state").inputs
+    assert versioning["versioningConfiguration"] == {"status": "Enabled"}
+    rule = ci.get("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "state").inputs["rules"][0]
+    assert "expiration" not in rule and rule["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
+    assert ci.outputs["loginUrl"] == f"s3://{ci.outputs['stateBucket']}"
+    from ops.policy_check import violations
+
+    # the one advisory gap: the state bucket keeps no server access log (CloudTrail records its API calls)
+    assert [(v.control, v.resource) for v in violations(ci)] == [("buckets-access-logged", "state")]
+
+
+def test_the_github_oidc_provider(ci: Synth) -> None:
+    provider = ci.get("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "ci-github").inputs
+    assert (provider["url"], provider["clientIdLists"]) == (
+        "https://token.actions.githubusercontent.com",
+        ["sts.amazonaws.com"],
+    )
+
+
+def test_preview_is_read_only_for_pull_requests_and_main(ci: Synth) -> None:
+    assert subjects(ci, "ci-preview") == [
+        "repo:learning-accelerator/platform:pull_request",
+        "repo:learning-accelerator/platform:ref:refs/heads/main",
+    ]
+    attached = ci.get("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "ci-preview").inputs["policyArn"]
+    assert attached == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    state = json.loads(ci.get("aws:iam/rolePolicy:RolePolicy", "ci-preview-state").inputs["policy"])["Statement"]
+    assert state[2]["Resource"].endswith("/.pulumi/locks/*")  # a preview writes only its lock
+
+
+def test_one_deploy_role_per_environment_trusted_for_that_environment_only(ci: Synth) -> None:
+    assert subjects(ci, "ci-deploy-staging") == ["repo:learning-accelerator/platform:environment:staging"]
+    assert subjects(ci, "ci-deploy-prod") == ["repo:learning-accelerator/platform:environment:prod"]
+    assert sorted(ci.outputs["deployRoleArns"]) == ["prod", "staging"]
+    roles = json.loads(ci.get("aws:iam/rolePolicy:RolePolicy", "ci-deploy-prod-roles").inputs["policy"])["Statement"]
+    assert roles[0]["Resource"] == f"arn:aws:iam::{ACCOUNT_ID}:role/*"
+    assert not any(a.endswith("*") for a in roles[0]["Action"])
+
+
+def test_the_immutable_subject_form_of_new_repositories() -> None:
+    s = bootstrap(**{"bootstrap:ownerId": 123456, "bootstrap:repositoryId": 456789})
+    assert subjects(s, "ci-deploy-prod") == ["repo:learning-accelerator@123456/platform@456789:environment:prod"]
