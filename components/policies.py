@@ -146,37 +146,33 @@ def kms_key_policy(
 
 def sns_topic_policy(topic_arn: str, account_id: str, region: str) -> str:
     """Only this account's CloudWatch alarms and EventBridge rules publish; nothing over plain HTTP."""
-    return document(
-        [
-            {
-                "Sid": "CloudWatchAlarmsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                },
-            },
-            {
-                "Sid": "EventBridgeRulesOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic_arn,
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:events:{region}:{account_id}:rule/*"},
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                },
-            },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sns:*",
-                "Resource": topic_arn,
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ]
+    publishers = (
+        (
+            "CloudWatchAlarmsOfThisAccount",
+            "cloudwatch.amazonaws.com",
+            f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*",
+        ),
+        ("EventBridgeRulesOfThisAccount", "events.amazonaws.com", f"arn:aws:events:{region}:{account_id}:rule/*"),
     )
+    statements: list[Statement] = [
+        {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sns:Publish",
+            "Resource": topic_arn,
+            "Condition": {"ArnLike": {"aws:SourceArn": source}, "StringEquals": {"aws:SourceAccount": account_id}},
+        }
+        for sid, service, source in publishers
+    ]
+    statements.append(
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:*",
+            "Resource": topic_arn,
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+    return document(statements)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import pulumi
 import pulumi_postgresql as postgresql
 
 from components.config import PostgresConfig
+from components.config.postgres import LoginRole
 
 APP_TABLE_PRIVILEGES = ["DELETE", "INSERT", "SELECT", "UPDATE"]
 APP_SEQUENCE_PRIVILEGES = ["SELECT", "USAGE"]
@@ -34,6 +36,10 @@ def connection_url(cfg: PostgresConfig, role: str, password: pulumi.Output[str])
             )
         )
     )
+
+
+def _of(login: LoginRole) -> tuple[str, int]:
+    return login.name, login.connection_limit
 
 
 def app_url(cfg: PostgresConfig) -> Callable[[str, pulumi.Output[str]], pulumi.Output[str]]:
@@ -79,65 +85,47 @@ class PostgresDatabase(pulumi.ComponentResource):
         self.schema = postgresql.Schema(
             f"{name}-schema", name=cfg.schema_name, database=self.database.name, owner=self.owner.name, opts=stateful
         )
+        current = args.current
         self.migrator = self._login(
-            name,
-            "migrator",
-            cfg.migrator.name,
-            args.current[cfg.migrator.password_secret],
-            cfg.migrator.connection_limit,
-            [self.owner.name],
+            f"{name}-migrator", _of(cfg.migrator), current[cfg.migrator.password_secret], [self.owner.name]
         )
         self.app = postgresql.Role(f"{name}-app", name=cfg.app.name, login=False, opts=on_server)
-        self.app_logins: dict[str, postgresql.Role] = {}
-        for slot, password in sorted(args.slots[cfg.app.password_secret].items()):
-            self.app_logins[slot] = postgresql.Role(
+        self.app_logins = {
+            slot: self._login(
                 f"{name}-app-{slot}",
-                name=f"{cfg.app.name}_{slot}",
-                login=True,
-                password=password,
-                roles=[self.app.name],
-                connection_limit=cfg.app.connection_limit,
+                (f"{cfg.app.name}_{slot}", cfg.app.connection_limit),
+                password,
+                [self.app.name],
                 statement_timeout=cfg.app.statement_timeout_ms,
                 idle_in_transaction_session_timeout=cfg.app.idle_in_transaction_timeout_ms,
                 search_paths=[cfg.schema_name],
-                opts=on_server,
             )
-        self.readonly = self._login(
-            name,
-            "readonly",
-            cfg.readonly.name,
-            args.current[cfg.readonly.password_secret],
-            cfg.readonly.connection_limit,
-            [],
-        )
+            for slot, password in sorted(args.slots[cfg.app.password_secret].items())
+        }
+        self.readonly = self._login(f"{name}-readonly", _of(cfg.readonly), current[cfg.readonly.password_secret], [])
         self.backup = self._login(
-            name,
-            "backup",
-            cfg.backup.name,
-            args.current[cfg.backup.password_secret],
-            cfg.backup.connection_limit,
-            [self.readonly.name],
+            f"{name}-backup", _of(cfg.backup), current[cfg.backup.password_secret], [self.readonly.name]
         )
         self.grants = self._grants(name, cfg, on_server)
         self.register_outputs({"database": self.database.name, "schema": self.schema.name})
 
     def _login(
         self,
-        name: str,
-        purpose: str,
-        role: str,
+        logical: str,
+        login: tuple[str, int],  # role name, connection limit
         password: pulumi.Output[str],
-        limit: int,
         member_of: list[pulumi.Output[str]],
+        **settings: Any,  # statement_timeout and the like, for the app logins
     ) -> postgresql.Role:
         return postgresql.Role(
-            f"{name}-{purpose}",
-            name=role,
+            logical,
+            name=login[0],
             login=True,
             password=password,
             roles=member_of,
-            connection_limit=limit,
+            connection_limit=login[1],
             opts=pulumi.ResourceOptions(parent=self, provider=self.provider),
+            **settings,
         )
 
     def _grants(self, name: str, cfg: PostgresConfig, on_server: pulumi.ResourceOptions) -> list[pulumi.CustomResource]:
