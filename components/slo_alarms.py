@@ -140,7 +140,8 @@ class SloAlarms(pulumi.ComponentResource):
             f"{name}-{slo.name}-{window.name}-{length}",
             name=alarm_name(args.app, args.environment, "slo", slo.name, window.name, length),
             alarm_description=(
-                f"Burn rate of the {slo.name} SLO over {seconds // 60} min; notifies through its composite."
+                f"{slo.runbook}: burn rate over {seconds // 60} min (one half of {window.name}); it notifies "
+                "through its composite. First check: the composite's description."
             ),
             metric_queries=[
                 aws.cloudwatch.MetricAlarmMetricQueryArgs(id="good", metric=good, return_data=False),

@@ -7,7 +7,6 @@ register no resource, and never echo a secret value.
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -333,10 +332,8 @@ def test_a_malformed_stack_file_is_one_clear_error(case: Case, tmp_path: Path, r
     path = tmp_path / f"Pulumi.{case.stack}.yaml"
     path.write_bytes(body.encode("latin-1") if case.id == "not-utf8" else body.encode())
     out, err = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
     with redirect_stdout(out), redirect_stderr(err):
         code = main(["plan", str(path), "--today", TODAY.isoformat()])
-    elapsed = time.perf_counter() - start
     message = err.getvalue()
     assert code == 1, message
     assert out.getvalue() == ""
@@ -345,4 +342,3 @@ def test_a_malformed_stack_file_is_one_clear_error(case: Case, tmp_path: Path, r
     line = case.line(body) if callable(case.line) else case.line
     expected = f"Pulumi.{case.stack}.yaml: line {line}: {case.key}" if line else f"Pulumi.{case.stack}.yaml: line "
     assert expected in message, message
-    assert elapsed < 5, f"{case.id} took {elapsed:.1f}s"
