@@ -78,9 +78,7 @@ class DatabaseBackupJob(pulumi.ComponentResource):
             drill_env = {
                 **common,
                 "AWS_ROLE_ARN": args.reader_role_arn,
-                "DRILL_TABLES": drill.tables_setting(),
-                "RPO_HOURS": str(drill.rpo_hours),
-                "RTO_HOURS": str(drill.rto_hours),
+                **drill.job_env(),
             }
             self.machines["restore-drill"] = self._machine(
                 name,

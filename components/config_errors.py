@@ -69,7 +69,7 @@ def provider_key_problems(raw: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def secret_problems(raw: Mapping[str, Any], secret_keys: set[str], prefix: str = PREFIX) -> list[Problem]:
+def secret_problems(raw: Mapping[str, Any], secret_keys: set[str]) -> list[Problem]:
     """A structured platform key holding an encrypted value: the CLI marks the whole key secret."""
     return [
         Problem(
@@ -78,7 +78,7 @@ def secret_problems(raw: Mapping[str, Any], secret_keys: set[str], prefix: str =
             "secret in platform:secrets.items and set its value with `pulumi config set --secret <NAME>`",
         )
         for key in sorted(secret_keys)
-        if key.startswith(prefix) and not key[len(prefix) :].isupper()
+        if key.startswith(PREFIX) and not key[len(PREFIX) :].isupper()
     ]
 
 

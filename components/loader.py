@@ -16,11 +16,10 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from components.config import PROJECT, SecretsConfig, StackConfig
-from components.config_errors import Problem, describe, provider_key_problems, secret_problems
+from components.config import SecretsConfig, StackConfig
+from components.config_errors import PREFIX, Problem, describe, provider_key_problems, secret_problems
 from components.sdk_internals import config_values
 
-PREFIX = f"{PROJECT}:"
 AWS_REGION_KEY = "aws:region"
 # Set by tests and the offline plan to fix the clock; a real run uses today's date.
 TODAY_ENV = "PLATFORM_TODAY"
@@ -64,11 +63,11 @@ def today() -> dt.date:
     return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
 
 
-def _parse(value: Any, top_level: bool) -> Any:
-    """Pulumi hands structured config to programs as JSON text, and top-level scalars as strings."""
+def _parse(value: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text, and top-level scalars (booleans too) as strings."""
     if not isinstance(value, str):
         return value
-    if value[:1] in "{[" or (top_level and value in ("true", "false")):
+    if value[:1] in "{[" or value in ("true", "false"):
         try:
             return json.loads(value)
         except json.JSONDecodeError:
@@ -81,7 +80,7 @@ def _model_input(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]
     problems: list[Problem] = []
     for key, value in raw.items():
         if key == AWS_REGION_KEY:
-            data[AWS_REGION_KEY] = _parse(value, top_level=True)
+            data[AWS_REGION_KEY] = _parse(value)
         elif key.startswith(PREFIX):
             name = key[len(PREFIX) :]
             if name.isupper():
@@ -89,7 +88,7 @@ def _model_input(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]
             if ":" in name:
                 problems.append(Problem(key, "unknown key; only aws:region sets the region"))
                 continue
-            data[name] = _parse(value, top_level=True)
+            data[name] = _parse(value)
     return data, problems
 
 
@@ -106,7 +105,7 @@ def staleness(name: str, last: dt.date, due: dt.date | None, on: dt.date, stack:
 def load(raw: Mapping[str, Any], secret_keys: set[str], stack: str, on: dt.date) -> Loaded:
     data, problems = _model_input(raw)
     problems += provider_key_problems(raw)
-    problems += secret_problems(raw, secret_keys, PREFIX)
+    problems += secret_problems(raw, secret_keys)
     config: StackConfig | None = None
     try:
         config = StackConfig.model_validate(data, context={"stack": stack})

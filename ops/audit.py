@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 
 from components.config import StackConfig
 from components.loader import load
+from ops.diff import flatten
 from ops.offline_config import offline_config, to_config_value
 from ops.policy_check import resources
 from ops.stackfile import ROOT, StackFile
@@ -66,7 +67,7 @@ def secrets(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
 
 def roles(synth: Synth) -> list[dict[str, Any]]:
     out = []
-    for role in synth.of_type("aws:iam/role:Role"):
+    for role in sorted(synth.of_type("aws:iam/role:Role"), key=lambda r: r.name):  # registration order varies
         trust = []
         for s in json.loads(role.inputs["assumeRolePolicy"])["Statement"]:
             trust.append({"principal": s.get("Principal"), "action": s.get("Action"), "condition": s.get("Condition")})
@@ -99,15 +100,6 @@ def _config_at(commit: str, path: str) -> dict[str, Any]:
     return doc.get("config") or {} if isinstance(doc, dict) else {}
 
 
-def _flatten(value: Any, key: str) -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(_flatten(v, f"{key}.{k}"))
-        return out
-    return {key: value}
-
-
 def kind_of(key: str) -> str:
     if ".rotation." in key and key.startswith("platform:secrets.items."):
         return f"rotation of {key.split('.')[2]}"
@@ -130,8 +122,8 @@ def history(stack_file: StackFile) -> list[dict[str, Any]]:
     for line in log.stdout.splitlines():
         commit, date, author, subject = line.split("\t", 3)
         after, before = _config_at(commit, path), _config_at(f"{commit}^", path)
-        a = {k2: v2 for k, v in before.items() for k2, v2 in _flatten(v, k).items()}
-        b = {k2: v2 for k, v in after.items() for k2, v2 in _flatten(v, k).items()}
+        a = {k2: v2 for k, v in before.items() for k2, v2 in flatten(v, k).items()}
+        b = {k2: v2 for k, v in after.items() for k2, v2 in flatten(v, k).items()}
         changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
         entries.append(
             {

@@ -52,15 +52,12 @@ def restore_drill(stack_file: StackFile, bucket: str | None, target_url: str | N
             "pass --target-url (or set DRILL_DATABASE_URL): a server where the drill may create a database"
         )
     prefix = (config.get("platform:backups") or {}).get("prefix", "postgres/")
-    drill_cfg = pg.restore_drill
     env = {
         **os.environ,
         "DRILL_DATABASE_URL": target,
         "BACKUP_BUCKET": bucket or bucket_from_pulumi(stack_file.stack),
         "BACKUP_PREFIX": prefix,
-        "DRILL_TABLES": drill_cfg.tables_setting(),
-        "RPO_HOURS": str(drill_cfg.rpo_hours),
-        "RTO_HOURS": str(drill_cfg.rto_hours),
+        **pg.restore_drill.job_env(),
     }
     try:
         return drill(env, now).report()

@@ -14,21 +14,24 @@ from ops.synth import Resource, Synth, placeholder
 SECRET = "[secret]"
 
 
+def _walk(inputs: Any, path: str) -> tuple[Any, str | int | None]:
+    """The container holding the value at a secret path (`values`, `rules[0].key`) and its key; "." is the whole."""
+    if path == ".":
+        return inputs, None
+    keys: list[str | int] = [int(p[1:-1]) if p.startswith("[") else p for p in re.findall(r"[^.\[\]]+|\[\d+\]", path)]
+    for key in keys[:-1]:
+        inputs = inputs[key]
+    return inputs, keys[-1]
+
+
 def masked(resource: Resource) -> dict[str, Any]:
     """The inputs with every secret part replaced by a marker."""
     inputs = copy.deepcopy(resource.inputs)
     for path in resource.secret_paths:
-        if path == ".":
+        container, key = _walk(inputs, path)
+        if key is None:
             return {"": SECRET}
-        parts = re.findall(r"[^.\[\]]+|\[\d+\]", path)
-        target: Any = inputs
-        for part in parts[:-1]:
-            target = target[int(part[1:-1])] if part.startswith("[") else target[part]
-        last = parts[-1]
-        if last.startswith("["):
-            target[int(last[1:-1])] = SECRET
-        else:
-            target[last] = SECRET
+        container[key] = SECRET
     return inputs
 
 
@@ -45,9 +48,8 @@ def is_stale(resource: Resource, stale: set[str]) -> bool:
 def secret_digests(resource: Resource) -> dict[str, str]:
     out = {}
     for path in resource.secret_paths:
-        value: Any = resource.inputs
-        for part in re.findall(r"[^.\[\]]+|\[\d+\]", path) if path != "." else []:
-            value = value[int(part[1:-1])] if part.startswith("[") else value[part]
+        container, key = _walk(resource.inputs, path)
+        value = container if key is None else container[key]
         out[path] = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
     return out
 

@@ -62,9 +62,10 @@ class RestoreDrill(Model):
     schedule: Literal["monthly"] | None = None
     target_url_secret: SecretName | None = None  # a server where the drill may create a scratch database
 
-    def tables_setting(self) -> str:
-        """`table[:timestamp column],…`, as jobs.restore_drill reads DRILL_TABLES."""
-        return ",".join(f"{t.table}:{t.newest_column}" if t.newest_column else t.table for t in self.tables)
+    def job_env(self) -> dict[str, str]:
+        """What jobs.restore_drill reads: DRILL_TABLES as `table[:timestamp column],…`, RPO_HOURS, RTO_HOURS."""
+        tables = ",".join(f"{t.table}:{t.newest_column}" if t.newest_column else t.table for t in self.tables)
+        return {"DRILL_TABLES": tables, "RPO_HOURS": str(self.rpo_hours), "RTO_HOURS": str(self.rto_hours)}
 
     @model_validator(mode="after")
     def _scheduled_needs_a_target(self) -> RestoreDrill:
