@@ -228,3 +228,25 @@ def test_a_stack_whose_bucket_has_versioning_off_fails_offline(tmp_path: Path) -
     synth: Synth = synthesize("prod", {"aws:region": "us-east-1"}, program=program)
     found = [(v.control, v.resource, v.message) for v in violations(synth)]
     assert ("buckets-versioned", "logs", "versioning is not enabled") in found
+
+
+def test_ops_plan_reports_violations_and_exits_3_on_a_mandatory_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import ops.policy_check
+    from ops.__main__ import main
+    from policy.controls import Violation
+
+    found = [
+        Violation("buckets-versioned", "backups", "versioning is not enabled"),
+        Violation("buckets-access-logged", "backups", "no server access logging"),
+    ]
+    monkeypatch.setattr(ops.policy_check, "violations", lambda synth: found)
+    assert main(["plan", "staging", "--today", TODAY.isoformat()]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "Policy pack: 2 violation(s), 1 mandatory:",
+        "  [mandatory] buckets-versioned: backups: versioning is not enabled",
+        "  [advisory] buckets-access-logged: backups: no server access logging",
+    ]
+    monkeypatch.setattr(ops.policy_check, "violations", lambda synth: found[1:])
+    assert main(["plan", "staging", "--today", TODAY.isoformat()]) == 0  # advisory only

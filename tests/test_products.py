@@ -143,8 +143,14 @@ def test_flashfusion_keeps_its_inventory_periods_and_all_six_rows(plans: dict[st
         "edge-function-errors": (5, 20),
     }
     assert alarms["alerts-thresholds-p95-latency-critical"]["extendedStatistic"] == "p95"
+    assert alarms["alerts-thresholds-auth-failures-critical"]["alarmDescription"] == (
+        "Runbook 004 dashboard: auth failures > 10/min / > 50/min: check auth service (critical, P1). "
+        "First check: auth.audit_log_entries, then the Supabase Auth status"
+    )
+    sms = s.get("aws:sns/topicSubscription:TopicSubscription", "alerts-routing-p1-sms-+15555550101").inputs
     p1 = "arn:aws:sns:us-east-1:123456789012:flashfusion-production-alerts-p1"
     p3 = "arn:aws:sns:us-east-1:123456789012:flashfusion-production-alerts-p3"
+    assert (sms["protocol"], sms["endpoint"], sms["topic"]) == ("sms", "+15555550101", p1)
     assert {alarms[f"alerts-thresholds-{row}-critical"]["alarmActions"][0] for row in rows} == {p1}
     assert {alarms[f"alerts-thresholds-{row}-warning"]["alarmActions"][0] for row in rows} == {p3}
 
