@@ -112,11 +112,11 @@ def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> in
 def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
     from ops import diff
     from ops import plan as plan_output
-    from ops.synth import load_stack_file, synthesize_stack
+    from ops.synth import load_stack_file, synthesize_file
 
     try:
         stack_file = load_stack_file(stack)
-        after = json.loads(plan_output.as_json(synthesize_stack(stack, today=today)))
+        after = json.loads(plan_output.as_json(synthesize_file(stack_file, today=today)))
         before = diff.plan_at(ref, stack_file.path, today.isoformat())
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
@@ -131,7 +131,7 @@ def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
 
 def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
     from ops import plan as plan_output
-    from ops.synth import load_stack_file, synthesize_stack
+    from ops.synth import load_stack_file, synthesize_file
 
     try:
         stack_file = load_stack_file(stack)
@@ -139,7 +139,7 @@ def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        synth = synthesize_stack(stack, today=today)
+        synth = synthesize_file(stack_file, today=today)
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
         return 1
