@@ -110,14 +110,19 @@ def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> in
 
 
 def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from ops import diff
     from ops import plan as plan_output
     from ops.synth import load_stack_file, synthesize_file
 
     try:
         stack_file = load_stack_file(stack)
-        after = json.loads(plan_output.as_json(synthesize_file(stack_file, today=today)))
-        before = diff.plan_at(ref, stack_file.path, today.isoformat())
+        # The ref's plan runs in its own interpreter; it runs while this one synthesizes the working tree's.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            at_ref = pool.submit(diff.plan_at, ref, stack_file.path, today.isoformat())
+            after = json.loads(plan_output.as_json(synthesize_file(stack_file, today=today)))
+            before = at_ref.result()
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,12 +24,19 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_plan_prints_the_resource_tree_without_secret_values() -> None:
+def plan_json(stack: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    assert main(["plan", stack, "--json", "--today", TODAY.isoformat()]) == 0
+    rows: list[dict[str, Any]] = json.loads(capsys.readouterr().out)
+    return rows
+
+
+def test_plan_prints_the_resource_tree_without_secret_values(capsys: pytest.CaptureFixture[str]) -> None:
+    # as a user runs it: a fresh interpreter through `python -m ops`
     result = run("plan", "prod", "--today", TODAY.isoformat())
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    count = len(json.loads(run("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout))
-    assert out.splitlines()[1] == f"{count} resources; 11 protected."
+    payload = plan_json("prod", capsys)
+    assert out.splitlines()[1] == f"{len(payload)} resources; 11 protected."
     assert "  aws:s3/bucket:Bucket  backups  [protect, retain-on-delete]" in out
     assert "      values: [secret]" in out
     assert (
@@ -36,14 +44,11 @@ def test_plan_prints_the_resource_tree_without_secret_values() -> None:
         "OPENAI_API_KEY --stack prod]"
     ) in out
     # no fake random value and no marked placeholder leaks into a resource's inputs
-    payload = json.loads(run("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout)
     assert "[placeholder" not in json.dumps([r["inputs"] for r in payload])
 
 
-def test_plan_json_has_one_object_per_resource() -> None:
-    result = run("plan", "staging", "--json", "--today", TODAY.isoformat())
-    assert result.returncode == 0, result.stderr
-    rows = json.loads(result.stdout)
+def test_plan_json_has_one_object_per_resource(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = plan_json("staging", capsys)
     assert len(rows) == len({r["urn"] for r in rows}) > 0
     assert set(rows[0]) == {
         "type",
@@ -85,26 +90,28 @@ def test_plan_marks_stale_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[
     ]
 
 
-def test_plan_of_a_broken_stack_exits_non_zero_with_the_message(tmp_path: Path) -> None:
+def test_plan_of_a_broken_stack_exits_non_zero_with_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = tmp_path / "Pulumi.staging.yaml"
     text = (ROOT / "Pulumi.staging.yaml").read_text()
     broken.write_text(text.replace("  platform:fly:\n", "  platform:fly:\n    guest:\n      memoryMB: 512\n", 1))
     line = text.splitlines().index("  platform:fly:") + 3
-    result = run("plan", str(broken))
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert result.stderr.splitlines() == [
+    assert main(["plan", str(broken)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
         "Pulumi.staging.yaml: stack 'staging' cannot be deployed; no resource was registered.",
         f"Pulumi.staging.yaml: line {line}: platform:fly.guest.memoryMB: unknown key; allowed here: cpuKind, cpus, "
         "memoryMb",
     ]
 
 
-def test_plan_of_an_unknown_stack() -> None:
-    result = run("plan", "dev")
-    assert result.returncode == 1
-    assert result.stderr.startswith(f"error: no stack file {ROOT / 'Pulumi.dev.yaml'}; stacks here: ")
-    assert {"prod", "staging"} <= set(result.stderr.strip().split("stacks here: ")[1].split(", "))
+def test_plan_of_an_unknown_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "dev"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: no stack file {ROOT / 'Pulumi.dev.yaml'}; stacks here: ")
+    assert {"prod", "staging"} <= set(err.strip().split("stacks here: ")[1].split(", "))
 
 
 @pytest.fixture
