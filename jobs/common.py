@@ -51,10 +51,22 @@ def psql(env: Mapping[str, str], sql: str, database: str | None = None) -> str:
     return run(argv, env, "psql").strip()
 
 
-def s3_client(env: Mapping[str, str]) -> Any:
+def aws_client(env: Mapping[str, str], service: str, region: str | None, endpoint: str | None) -> Any:
+    """A client whose credentials come from the job's environment like every other setting: its keys when
+    it names them, else boto3's own chain (Fly's OIDC web identity, an operator's profile)."""
     import boto3
 
-    return boto3.client("s3", region_name=env.get("AWS_REGION"), endpoint_url=env.get("S3_ENDPOINT_URL") or None)
+    keys = {
+        "aws_access_key_id": env.get("AWS_ACCESS_KEY_ID"),
+        "aws_secret_access_key": env.get("AWS_SECRET_ACCESS_KEY"),
+        "aws_session_token": env.get("AWS_SESSION_TOKEN"),
+    }
+    session = boto3.session.Session(**keys) if keys["aws_access_key_id"] else boto3.session.Session()
+    return session.client(service, region_name=region, endpoint_url=endpoint or None)
+
+
+def s3_client(env: Mapping[str, str]) -> Any:
+    return aws_client(env, "s3", env.get("AWS_REGION"), env.get("S3_ENDPOINT_URL"))
 
 
 def s3_error(exc: Exception, bucket: str) -> JobError:

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from jobs.common import STAMP, JobError, psql, run, s3_client, s3_error, setting
+from jobs.common import STAMP, JobError, aws_client, psql, run, s3_client, s3_error, setting
 
 METRIC_NAMESPACE = "Platform/Backups"
 METRIC_NAME = "BackupSucceeded"
@@ -52,12 +52,8 @@ def backup(env: Mapping[str, str], now: dt.datetime) -> str:
 
 
 def publish_success(env: Mapping[str, str]) -> None:
-    import boto3
-
-    cloudwatch = boto3.client(
-        "cloudwatch",
-        region_name=env.get("METRICS_REGION", "us-east-1"),
-        endpoint_url=env.get("CLOUDWATCH_ENDPOINT_URL") or None,
+    cloudwatch = aws_client(
+        env, "cloudwatch", env.get("METRICS_REGION", "us-east-1"), env.get("CLOUDWATCH_ENDPOINT_URL")
     )
     try:
         cloudwatch.put_metric_data(
@@ -79,9 +75,9 @@ def publish_success(env: Mapping[str, str]) -> None:
         raise JobError(f"the backup is stored, but publishing {METRIC_NAME} failed: {exc}") from None
 
 
-def main() -> int:
+def main(env: Mapping[str, str] | None = None) -> int:
     try:
-        where = backup(os.environ, dt.datetime.now(dt.UTC))
+        where = backup(os.environ if env is None else env, dt.datetime.now(dt.UTC))
     except JobError as exc:
         print(f"backup failed: {exc}", file=sys.stderr)
         return 1

@@ -107,9 +107,9 @@ def drill(env: Mapping[str, str], now: dt.datetime) -> Result:
     return Result(key=key, backup_age_hours=age, restore_seconds=seconds, rto_hours=rto, rows=rows)
 
 
-def main() -> int:
+def main(env: Mapping[str, str] | None = None) -> int:
     try:
-        result = drill(os.environ, dt.datetime.now(dt.UTC))
+        result = drill(os.environ if env is None else env, dt.datetime.now(dt.UTC))
     except JobError as exc:
         print(f"restore drill failed: {exc}", file=sys.stderr)
         return 1

@@ -9,16 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 
 from components.config import StackConfig
 from components.loader import load
-from ops.diff import flatten
+from ops.diff import flatten, repository_of
 from ops.offline_config import offline_config, to_config_value
 from ops.policy_check import resources
-from ops.stackfile import ROOT, StackFile
+from ops.stackfile import StackFile
 from ops.synth import Synth, synthesize
 from policy.controls import CONTROLS, evaluate, is_production
 
@@ -90,9 +91,9 @@ def recovery(cfg: StackConfig) -> dict[str, Any]:
     }
 
 
-def _config_at(commit: str, path: str) -> dict[str, Any]:
+def _config_at(repo: Path, commit: str, path: str) -> dict[str, Any]:
     shown = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"{commit}:{path}"], capture_output=True, text=True, check=False
+        ["git", "-C", str(repo), "show", f"{commit}:{path}"], capture_output=True, text=True, check=False
     )
     if shown.returncode != 0:
         return {}
@@ -111,9 +112,10 @@ def kind_of(key: str) -> str:
 
 
 def history(stack_file: StackFile) -> list[dict[str, Any]]:
-    path = str(stack_file.path.resolve().relative_to(ROOT))
+    repo = repository_of(stack_file.path)
+    path = str(stack_file.path.resolve().relative_to(repo))
     log = subprocess.run(
-        ["git", "-C", str(ROOT), "log", "--format=%H%x09%aI%x09%an%x09%s", "--", path],
+        ["git", "-C", str(repo), "log", "--format=%H%x09%aI%x09%an%x09%s", "--", path],
         capture_output=True,
         text=True,
         check=False,
@@ -121,7 +123,7 @@ def history(stack_file: StackFile) -> list[dict[str, Any]]:
     entries = []
     for line in log.stdout.splitlines():
         commit, date, author, subject = line.split("\t", 3)
-        after, before = _config_at(commit, path), _config_at(f"{commit}^", path)
+        after, before = _config_at(repo, commit, path), _config_at(repo, f"{commit}^", path)
         a = {k2: v2 for k, v in before.items() for k2, v2 in flatten(v, k).items()}
         b = {k2: v2 for k, v in after.items() for k2, v2 in flatten(v, k).items()}
         changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -144,7 +146,7 @@ def audit(stack_file: StackFile, today: dt.date) -> dict[str, Any]:
     synth = synthesize(stack_file.stack, config, secret_keys, today=today)
     return {
         "stack": stack_file.stack,
-        "stackFile": str(stack_file.path.resolve().relative_to(ROOT)),
+        "stackFile": str(stack_file.path.resolve().relative_to(repository_of(stack_file.path))),
         "date": today.isoformat(),
         "environment": cfg.env,
         "controls": controls(synth),

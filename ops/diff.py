@@ -36,6 +36,7 @@ FORCE_NEW = {
     "postgresql:index/defaultPrivileges:DefaultPrivileges": {"database", "objectType", "owner", "role", "schema"},
 }
 SECRET_CHANGED = "[secret changed]"
+ACTION_ORDER = ("delete", "replace", "create", "update")  # what a reviewer must not miss comes first
 
 
 @dataclass
@@ -113,17 +114,31 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Diff:
     for urn, row in old.items():
         if urn not in matched:
             changes.append(Change("delete", row["type"], row["name"], row["protect"]))
+    # The mocks register resources in no fixed order; a review comment must not churn between two runs.
+    changes.sort(key=lambda c: (ACTION_ORDER.index(c.action), c.type, c.name))
     return Diff(changes, unchanged)
 
 
+def repository_of(path: Path) -> Path:
+    """The git work tree that holds a stack file: this checkout, or a clone a reviewer points at."""
+    top = subprocess.run(
+        ["git", "-C", str(path.resolve().parent), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Path(top.stdout.strip()) if top.returncode == 0 else ROOT
+
+
 def plan_at(ref: str, stack_path: Path, today: str) -> list[dict[str, Any]]:
-    """The offline plan of the stack file as it is at `ref`, from the code at `ref`."""
-    relative = stack_path.resolve().relative_to(ROOT)
+    """The offline plan of the stack file as it is at `ref`, from the code at `ref` of the same repository."""
+    repo = repository_of(stack_path)
+    relative = stack_path.resolve().relative_to(repo)
     with tempfile.TemporaryDirectory(prefix="ops-diff-") as tmp:
         tree = Path(tmp) / "tree"
         added = subprocess.run(
             ["git", "worktree", "add", "--detach", str(tree), ref],
-            cwd=ROOT,
+            cwd=repo,
             capture_output=True,
             text=True,
             check=False,
@@ -146,7 +161,7 @@ def plan_at(ref: str, stack_path: Path, today: str) -> list[dict[str, Any]]:
             return rows
         finally:
             subprocess.run(
-                ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True, check=False
+                ["git", "worktree", "remove", "--force", str(tree)], cwd=repo, capture_output=True, check=False
             )
 
 

@@ -151,6 +151,9 @@ def _fixed_today(today: dt.date) -> Iterator[None]:
             os.environ[TODAY_ENV] = saved
 
 
+_frozen = False
+
+
 @contextmanager
 def _frozen_heap() -> Iterator[None]:
     """Keep the collector off the objects that exist before a run (the SDKs' classes, whole modules).
@@ -159,13 +162,16 @@ def _frozen_heap() -> Iterator[None]:
     imports left, which cost an offline plan about a tenth of a second. They return to the collector after
     the run, so the process exits as it would have.
     """
-    if gc.get_freeze_count():  # an enclosing run froze it already
+    global _frozen
+    if _frozen:  # an enclosing run froze it already (gc.get_freeze_count would walk every frozen object)
         yield
         return
     gc.freeze()
+    _frozen = True
     try:
         yield
     finally:
+        _frozen = False
         gc.unfreeze()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,32 @@ def copy_stack_files(into: Path) -> Path:
     for path in ROOT.glob("Pulumi.*.yaml"):
         (into / path.name).write_text(path.read_text())
     return into
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+def clone_of_working_tree(target: Path) -> Path:
+    """A clone whose HEAD is this checkout as it is now, uncommitted edits included.
+
+    A diff against HEAD, or history read from git, then runs the code under test on both sides.
+    """
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
+    listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.split("\0")):
+        source, copy_to = ROOT / name, target / name
+        if source.is_file():
+            copy_to.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy_to)
+        elif copy_to.exists():  # deleted in the working tree, not yet committed
+            copy_to.unlink()
+    git(target, "config", "user.email", "platform@example.com")
+    git(target, "config", "user.name", "Platform Engineer")
+    git(target, "add", "-A")
+    if git(target, "status", "--porcelain"):
+        git(target, "commit", "-qm", "The working tree under test")
+    return target
 
 
 def statements(resource: Resource, field: str = "policy") -> list[dict[str, Any]]:

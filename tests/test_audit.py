@@ -1,42 +1,26 @@
-"""`python -m ops audit`: controls with FSBP IDs, secrets' ages, roles, recovery, and the stack file's git history."""
+"""`python -m ops audit` on a clone with history of its own: controls with FSBP IDs, secrets' ages, roles,
+recovery, and the stack file's git history."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ops.__main__ import main
+from ops.audit import audit as build_report
 from ops.audit import kind_of
-from ops.stackfile import ROOT
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
-
-
-def audit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ops", "audit", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from ops.synth import load_stack_file
+from tests.helpers import clone_of_working_tree, git
 
 
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clone with two more commits to the prod stack file: a rotation, then maintenance mode."""
-    repo = tmp_path_factory.mktemp("audit") / "repo"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
-    git(repo, "config", "user.email", "platform@example.com")
-    git(repo, "config", "user.name", "Platform Engineer")
+    repo = clone_of_working_tree(tmp_path_factory.mktemp("audit") / "repo")
     stack = repo / "Pulumi.prod.yaml"
     text = stack.read_text()
     stack.write_text(
@@ -48,13 +32,12 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     git(repo, "commit", "-qam", "Rotate CRON_SECRET")
     stack.write_text(stack.read_text().replace("    maintenanceMode: false", "    maintenanceMode: true"))
     git(repo, "commit", "-qam", "Maintenance for the Prisma migration")
-    yield repo
+    return repo
 
 
-def test_the_report_has_every_section_and_every_control_passes(clone: Path) -> None:
-    done = audit(clone, "prod", "--today", "2026-11-23")
-    assert done.returncode == 0, done.stderr
-    text = done.stdout
+def test_the_report_has_every_section_and_every_control_passes(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(clone / "Pulumi.prod.yaml"), "--today", "2026-11-23"]) == 0
+    text = capsys.readouterr().out
     for heading in ("## Controls", "## Secrets", "## Roles", "## Recovery", "## History of the stack file"):
         assert heading in text
     assert "| S3 buckets keep versions | S3.14 | mandatory | pass |" in text
@@ -65,12 +48,17 @@ def test_the_report_has_every_section_and_every_control_passes(clone: Path) -> N
     assert "- retentionDays: 30" in text and "- rtoHours: 4" in text and "- replicaRegion: us-west-2" in text
 
 
+def report_of(path: Path, today: str) -> dict[str, Any]:
+    """The report as `--format json` prints it, built in-process: this checkout's code over the clone's
+    stack file, whose history comes from the clone's own commits."""
+    stack_file = load_stack_file(str(path))
+    report: dict[str, Any] = json.loads(json.dumps(build_report(stack_file, dt.date.fromisoformat(today))))
+    return report
+
+
 @pytest.fixture(scope="module")
 def prod_report(clone: Path) -> dict[str, Any]:
-    done = audit(clone, "prod", "--format", "json", "--today", "2026-11-23")
-    assert done.returncode == 0, done.stderr
-    report: dict[str, Any] = json.loads(done.stdout)
-    return report
+    return report_of(clone / "Pulumi.prod.yaml", "2026-11-23")
 
 
 def test_history_has_one_entry_per_commit_that_touched_the_stack_file(clone: Path, prod_report: dict[str, Any]) -> None:
@@ -98,16 +86,17 @@ def test_roles_say_who_may_assume_them(prod_report: dict[str, Any]) -> None:
 
 
 def test_a_stale_secret_and_a_product_path(clone: Path) -> None:
-    report = json.loads(
-        audit(clone, "products/flashfusion/Pulumi.staging.yaml", "--format", "json", "--today", "2027-02-01").stdout
-    )
+    report = report_of(clone / "products/flashfusion/Pulumi.staging.yaml", "2027-02-01")
     status = {s["name"]: s["status"] for s in report["secrets"]}
     assert (status["KEYRING_TOKEN"], status["STRIPE_SECRET_KEY"], status["OPENAI_API_KEY"]) == (
         "ok",
         "stale",
         "on demand",
     )
-    assert report["stack"] == "flashfusion-staging"
+    assert (report["stack"], report["stackFile"]) == (
+        "flashfusion-staging",
+        "products/flashfusion/Pulumi.staging.yaml",
+    )
 
 
 @pytest.mark.parametrize(

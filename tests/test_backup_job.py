@@ -5,16 +5,21 @@ Marked `integration`: `python -m pytest -m integration` runs only these. .ci/run
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
+import io
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ops.__main__ import main as ops_main
 from ops.stackfile import ROOT
 from tests.servers import S3, Postgres, moto_server, postgres_server
 
@@ -55,16 +60,29 @@ def app_db(pg: Postgres) -> str:
     return APP_DB
 
 
-def job(module: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", f"jobs.{module}"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def job_process(module: str, env: dict[str, str]) -> Ran:
+    """`python -m jobs.<module>`, as the backup machine runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", f"jobs.{module}"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+def job(module: str, env: dict[str, str]) -> Ran:
+    """The job's `main` with this environment, in this process (the jobs read every setting, credentials
+    included, from the mapping they are given)."""
+    main = importlib.import_module(f"jobs.{module}").main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(env)
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def backup_env(pg: Postgres, s3: S3, database: str = APP_DB, **extra: str) -> dict[str, str]:
@@ -95,7 +113,7 @@ def scratch_databases(pg: Postgres) -> list[str]:
 
 def test_round_trip_dump_upload_restore_verify(pg: Postgres, s3: S3, app_db: str) -> None:
     before = keys(s3)
-    done = job("pg_backup", backup_env(pg, s3))
+    done = job_process("pg_backup", backup_env(pg, s3))
     assert done.returncode == 0, done.stderr
     added = sorted(set(keys(s3)) - set(before))
     today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
@@ -114,7 +132,7 @@ def test_round_trip_dump_upload_restore_verify(pg: Postgres, s3: S3, app_db: str
     )
     assert sum(p["Sum"] for p in stats["Datapoints"]) >= 1
 
-    drilled = job("restore_drill", drill_env(pg, s3))
+    drilled = job_process("restore_drill", drill_env(pg, s3))
     assert drilled.returncode == 0, drilled.stderr
     assert drilled.stdout.startswith(f"restored {added[0]} (0.0 h old) in ")
     assert drilled.stdout.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
@@ -145,11 +163,12 @@ def test_the_bucket_does_not_exist(pg: Postgres, s3: S3, app_db: str) -> None:
     assert (done.returncode, done.stderr.strip()) == (1, "backup failed: bucket no-such-bucket does not exist")
 
 
-def test_s3_is_unreachable(pg: Postgres, s3: S3, app_db: str) -> None:
-    # botocore retries a refused connection with backoff (about 6 s by default); one attempt is enough
-    # to see what the job reports, and the job leaves retries to botocore's settings.
-    env = backup_env(pg, s3, S3_ENDPOINT_URL="http://127.0.0.1:1", AWS_RETRY_MODE="standard", AWS_MAX_ATTEMPTS="1")
-    done = job("pg_backup", env)
+def test_s3_is_unreachable(pg: Postgres, s3: S3, app_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # botocore retries a refused connection with backoff (about 6 s by default), reading its retry
+    # settings from the process environment; one attempt is enough to see what the job reports.
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    done = job("pg_backup", backup_env(pg, s3, S3_ENDPOINT_URL="http://127.0.0.1:1"))
     assert done.returncode == 1
     assert done.stderr.startswith(f"backup failed: cannot reach S3 for bucket {BUCKET}: ")
 
@@ -198,7 +217,12 @@ def test_the_scratch_database_is_dropped_when_a_check_fails(pg: Postgres, s3: S3
 
 
 def test_ops_restore_drill_reads_the_stack_file_and_reports_against_the_rto(
-    pg: Postgres, s3: S3, app_db: str, tmp_path: Path
+    pg: Postgres,
+    s3: S3,
+    app_db: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert job("pg_backup", backup_env(pg, s3)).returncode == 0
     stack = tmp_path / "Pulumi.prod.yaml"
@@ -228,16 +252,9 @@ def test_ops_restore_drill_reads_the_stack_file_and_reports_against_the_rto(
     # the prod stack file's checks: users (with created_at) and courses; RTO 4 h from runbook 002
     assert done.stdout.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
     assert scratch_databases(pg) == []
-    missing = subprocess.run(
-        [sys.executable, "-m", "ops", "restore-drill", "--stack", str(stack), "--bucket", BUCKET],
-        cwd=ROOT,
-        env={k: v for k, v in env.items() if k != "DRILL_DATABASE_URL"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert (missing.returncode, missing.stderr.strip()) == (
+    monkeypatch.delenv("DRILL_DATABASE_URL", raising=False)
+    code = ops_main(["restore-drill", "--stack", str(stack), "--bucket", BUCKET])
+    assert (code, capsys.readouterr().err.strip()) == (
         1,
         "restore drill failed: pass --target-url (or set DRILL_DATABASE_URL): a server where the drill may create a "
         "database",

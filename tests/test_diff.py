@@ -1,19 +1,17 @@
-"""`python -m ops plan <stack> --diff <ref>` in a clone of this repository, as a reviewer runs it."""
+"""`python -m ops plan <stack> --diff <ref>` on a clone of this repository, as a reviewer runs it."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from ops.diff import compare
-from ops.stackfile import ROOT
+from ops.__main__ import main
+from ops.diff import as_text, compare
 from ops.synth import synthesize_stack
-from tests.helpers import TODAY
+from tests.helpers import TODAY, clone_of_working_tree
 
 RECORD_OF_DATABASE_PASSWORD = (
     "DATABASE_PASSWORD: # the app's two alternating logins; DATABASE_URL follows it\n        rotation: "
@@ -21,22 +19,25 @@ RECORD_OF_DATABASE_PASSWORD = (
 
 
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A clone of the committed HEAD: the diff compares it with its own edited working tree."""
-    target = tmp_path_factory.mktemp("clone") / "repo"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(target)], check=True)
-    yield target
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone whose HEAD is the code under test: the diff compares it with its own edited working tree."""
+    return clone_of_working_tree(tmp_path_factory.mktemp("clone") / "repo")
 
 
-def plan_diff(clone: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ops", "plan", "prod", "--diff", "HEAD", "--today", TODAY.isoformat(), *args],
-        cwd=clone,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def plan_diff(clone: Path, capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
+    """`python -m ops plan <clone>/Pulumi.prod.yaml --diff HEAD`: this process plans the edited file, and
+    the clone's HEAD is planned in a worktree by a fresh interpreter, as for a reviewer."""
+    stack = str(clone / "Pulumi.prod.yaml")
+    code = main(["plan", stack, "--diff", "HEAD", "--today", TODAY.isoformat(), *args])
+    out, err = capsys.readouterr()
+    return Ran(code, out, err)
 
 
 def edit(clone: Path, old: str, new: str) -> str:
@@ -47,11 +48,10 @@ def edit(clone: Path, old: str, new: str) -> str:
     return text
 
 
-def test_flipping_maintenance_mode_is_exactly_one_update(clone: Path) -> None:
+def test_flipping_maintenance_mode_is_exactly_one_update(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
     original = edit(clone, "    maintenanceMode: false", "    maintenanceMode: true")
     try:
-        done = plan_diff(clone)
-        as_json = json.loads(plan_diff(clone, "--json").stdout)
+        done = plan_diff(clone, capsys)
     finally:
         (clone / "Pulumi.prod.yaml").write_text(original)
     assert done.returncode == 0, done.stderr
@@ -62,18 +62,18 @@ def test_flipping_maintenance_mode_is_exactly_one_update(clone: Path) -> None:
         "~ update vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable frontend-MAINTENANCE_MODE",
         "    value: [secret changed] -> [secret changed]",  # the provider marks every value secret
     ]
-    assert [(c["action"], c["name"]) for c in as_json["changes"]] == [("update", "frontend-MAINTENANCE_MODE")]
-    assert as_json["protectedReplacedOrDeleted"] == []
 
 
-def test_a_rotation_is_a_replacement_because_its_keepers_changed(clone: Path) -> None:
+def test_a_rotation_is_a_replacement_because_its_keepers_changed(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     original = edit(
         clone,
         f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 2, lastRotated: "2026-11-02"}}',
         f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 3, lastRotated: "2026-11-23"}}',
     )
     try:
-        done = plan_diff(clone)
+        done = plan_diff(clone, capsys)
     finally:
         (clone / "Pulumi.prod.yaml").write_text(original)
     assert done.returncode == 0, done.stderr
@@ -87,18 +87,34 @@ def test_a_rotation_is_a_replacement_because_its_keepers_changed(clone: Path) ->
     )
 
 
-def test_deleting_a_protected_resource_is_flagged_and_exits_2(clone: Path) -> None:
+def test_deleting_a_protected_resource_is_flagged_and_exits_2(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
     original = edit(clone, "    replication:\n      region: us-west-2", "    replication:\n      enabled: false")
     try:
-        done = plan_diff(clone)
+        done = plan_diff(clone, capsys, "--json")
     finally:
         (clone / "Pulumi.prod.yaml").write_text(original)
     assert done.returncode == 2, done.stderr
-    assert (
-        "!! PROTECTED aws:s3/bucket:Bucket backups-replica would be deleted: the change is refused (exit 2)"
-        in done.stdout
-    )
-    assert "- delete aws:s3/bucketReplicationConfig:BucketReplicationConfig backups-replication" in done.stdout
+    result = json.loads(done.stdout)
+    assert result["protectedReplacedOrDeleted"] == [
+        "aws:s3/bucket:Bucket backups-replica",
+        "aws:s3/bucket:Bucket backups-replica-access-logs",
+    ]
+    deleted = {(c["type"], c["name"]) for c in result["changes"] if c["action"] == "delete"}
+    assert ("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "backups-replication") in deleted
+    assert ("aws:s3/bucket:Bucket", "backups-replica") in deleted
+    assert {c["action"] for c in result["changes"]} == {"delete"}
+
+
+def test_the_text_names_a_protected_delete_and_the_refusal() -> None:
+    before = [row("backups-replica", {"bucket": "r"}), row("backups-replication", {"role": "x"}, protect=False)]
+    text = as_text(compare(before, []), "prod", "HEAD")
+    assert text.splitlines() == [
+        "Diff of stack 'prod' against HEAD (offline plans): 2 to delete; 0 unchanged.",
+        # the refusal comes first, above the changes a reviewer might skim
+        "!! PROTECTED aws:s3/bucket:Bucket backups-replica would be deleted: the change is refused (exit 2)",
+        "- delete aws:s3/bucket:Bucket backups-replica",
+        "- delete aws:s3/bucket:Bucket backups-replication",
+    ]
 
 
 def row(name: str, inputs: dict[str, object], **extra: object) -> dict[str, object]:
@@ -111,6 +127,18 @@ def row(name: str, inputs: dict[str, object], **extra: object) -> dict[str, obje
         "secretInputs": [],
         "secretDigests": {},
         **extra,
+    }
+
+
+def test_changes_come_in_one_order_whatever_order_the_plans_list_them_in() -> None:
+    before = [row("b-gone", {}), row("a-gone", {}), row("kept", {"tags": {"x": "1"}})]
+    after = [row("kept", {"tags": {"x": "2"}}), row("z-new", {}), row("c-new", {})]
+    orders = {
+        tuple((c.action, c.name) for c in compare(b, a).changes)
+        for b, a in ((before, after), (before[::-1], after[::-1]))
+    }
+    assert orders == {
+        (("delete", "a-gone"), ("delete", "b-gone"), ("create", "c-new"), ("create", "z-new"), ("update", "kept"))
     }
 
 

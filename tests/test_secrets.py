@@ -96,8 +96,10 @@ def project_copy(tmp_path: Path) -> Path:
     return copy_stack_files(tmp_path)
 
 
-def test_rotating_one_secret_replaces_one_random_resource_and_updates_only_its_consumers(project_copy: Path) -> None:
-    before = synth_file(project_copy, "prod", TODAY)
+def test_rotating_one_secret_replaces_one_random_resource_and_updates_only_its_consumers(
+    project_copy: Path, prod: Synth
+) -> None:
+    before = prod  # the copy's files are the repository's until the rotation
     rotate("prod", ["SECRET_KEY"], due=False, on=TODAY, root=project_copy)
     after = synth_file(project_copy, "prod", TODAY)
     added, removed, inputs_changed = changed(before, after)
@@ -114,8 +116,8 @@ def test_rotating_one_secret_replaces_one_random_resource_and_updates_only_its_c
     }
 
 
-def test_rotating_a_vercel_only_secret_leaves_fly_alone(project_copy: Path) -> None:
-    before = synth_file(project_copy, "prod", TODAY)
+def test_rotating_a_vercel_only_secret_leaves_fly_alone(project_copy: Path, prod: Synth) -> None:
+    before = prod  # the copy's files are the repository's until the rotation
     rotate("prod", ["NEXTAUTH_SECRET"], due=False, on=TODAY, root=project_copy)
     after = synth_file(project_copy, "prod", TODAY)
     added, removed, inputs_changed = changed(before, after)
