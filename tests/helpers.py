@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import json
 import shutil
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,12 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
 
 
 def file_config(stack: str) -> dict[str, Any]:
+    """A root stack file's config, a fresh copy each call (tests merge their changes into it)."""
+    return copy.deepcopy(_file_config(stack))
+
+
+@functools.cache
+def _file_config(stack: str) -> dict[str, Any]:
     return read(ROOT / f"Pulumi.{stack}.yaml", stack).config
 
 
@@ -87,6 +95,15 @@ def copy_stack_files(into: Path) -> Path:
     for path in ROOT.glob("Pulumi.*.yaml"):
         (into / path.name).write_text(path.read_text())
     return into
+
+
+@dataclass
+class Ran:
+    """What a command returned and printed, whether it ran in this process or in a child."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 def git(repo: Path, *args: str) -> str:

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 
 from ops.__main__ import main as ops_main
 from ops.stackfile import ROOT
+from tests.helpers import Ran
 from tests.servers import S3, Postgres, moto_server, postgres_server
 
 pytestmark = pytest.mark.integration
@@ -58,13 +58,6 @@ def app_db(pg: Postgres) -> str:
         APP_DB,
     )
     return APP_DB
-
-
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 def job_process(module: str, env: dict[str, str]) -> Ran:

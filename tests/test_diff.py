@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ops.__main__ import main
-from ops.diff import as_text, compare
+from ops.diff import as_text, compare, plan_at
+from ops.plan import as_json
 from ops.synth import synthesize_stack
-from tests.helpers import TODAY, clone_of_working_tree
+from tests.helpers import TODAY, Ran, clone_of_working_tree
 
 RECORD_OF_DATABASE_PASSWORD = (
     "DATABASE_PASSWORD: # the app's two alternating logins; DATABASE_URL follows it\n        rotation: "
@@ -24,13 +25,6 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return clone_of_working_tree(tmp_path_factory.mktemp("clone") / "repo")
 
 
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 def plan_diff(clone: Path, capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
     """`python -m ops plan <clone>/Pulumi.prod.yaml --diff HEAD`: this process plans the edited file, and
     the clone's HEAD is planned in a worktree by a fresh interpreter, as for a reviewer."""
@@ -38,6 +32,12 @@ def plan_diff(clone: Path, capsys: pytest.CaptureFixture[str], *args: str) -> Ra
     code = main(["plan", stack, "--diff", "HEAD", "--today", TODAY.isoformat(), *args])
     out, err = capsys.readouterr()
     return Ran(code, out, err)
+
+
+@pytest.fixture(scope="module")
+def head_plan(clone: Path) -> list[dict[str, Any]]:
+    """The plan at HEAD, from HEAD's code in a worktree: the same `before` for every edit below."""
+    return plan_at("HEAD", clone / "Pulumi.prod.yaml", TODAY.isoformat())
 
 
 def edit(clone: Path, old: str, new: str) -> str:
@@ -48,46 +48,44 @@ def edit(clone: Path, old: str, new: str) -> str:
     return text
 
 
-def test_flipping_maintenance_mode_is_exactly_one_update(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    original = edit(clone, "    maintenanceMode: false", "    maintenanceMode: true")
+def diff_of_edit(clone: Path, head_plan: list[dict[str, Any]], old: str, new: str) -> str:
+    """The diff's text after one edit: what `--diff HEAD` prints, with HEAD's plan planned once."""
+    original = edit(clone, old, new)
     try:
-        done = plan_diff(clone, capsys)
+        after = json.loads(as_json(synthesize_stack(str(clone / "Pulumi.prod.yaml"), today=TODAY)))
     finally:
         (clone / "Pulumi.prod.yaml").write_text(original)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    total = len(synthesize_stack(str(clone / "Pulumi.prod.yaml"), today=TODAY).resources)
-    assert lines[0] == f"Diff of stack 'prod' against HEAD (offline plans): 1 to update; {total - 1} unchanged."
+    return as_text(compare(head_plan, after), "prod", "HEAD")
+
+
+def test_flipping_maintenance_mode_is_exactly_one_update(clone: Path, head_plan: list[dict[str, Any]]) -> None:
+    lines = diff_of_edit(clone, head_plan, "    maintenanceMode: false", "    maintenanceMode: true").splitlines()
+    unchanged = len(head_plan) - 1
+    assert lines[0] == f"Diff of stack 'prod' against HEAD (offline plans): 1 to update; {unchanged} unchanged."
     assert lines[1:] == [
         "~ update vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable frontend-MAINTENANCE_MODE",
         "    value: [secret changed] -> [secret changed]",  # the provider marks every value secret
     ]
 
 
-def test_a_rotation_is_a_replacement_because_its_keepers_changed(
-    clone: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    original = edit(
+def test_a_rotation_is_a_replacement_because_its_keepers_changed(clone: Path, head_plan: list[dict[str, Any]]) -> None:
+    text = diff_of_edit(
         clone,
+        head_plan,
         f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 2, lastRotated: "2026-11-02"}}',
         f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 3, lastRotated: "2026-11-23"}}',
     )
-    try:
-        done = plan_diff(clone, capsys)
-    finally:
-        (clone / "Pulumi.prod.yaml").write_text(original)
-    assert done.returncode == 0, done.stderr
     assert (
         "+- replace random:index/randomPassword:RandomPassword secrets-DATABASE_PASSWORD-a  (keepers changed)\n"
         '    keepers.generation: "1" -> "3"'
-    ) in done.stdout
+    ) in text
     assert (
-        "~ update postgresql:index/role:Role postgres-app-a\n    password: [secret changed] -> [secret changed]"
-        in done.stdout
+        "~ update postgresql:index/role:Role postgres-app-a\n    password: [secret changed] -> [secret changed]" in text
     )
 
 
 def test_deleting_a_protected_resource_is_flagged_and_exits_2(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the whole command: both plans, the comparison, and the exit code a pipeline stops on
     original = edit(clone, "    replication:\n      region: us-west-2", "    replication:\n      enabled: false")
     try:
         done = plan_diff(clone, capsys, "--json")
