@@ -11,7 +11,9 @@ time because it moves less when the machine is shared. Usage:
 from __future__ import annotations
 
 import argparse
+import ast
 import compileall
+import itertools
 import os
 import statistics
 import subprocess
@@ -22,6 +24,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_ONLY = "from ops.sdk import import_provider_sdks; import_provider_sdks()"
 BASELINE = "import pulumi"
+# The plan of one stack, stamped between its phases (time.time(): the parent reads the same clock).
+PHASED_PLAN = """
+import sys, time
+stamps = [("start", time.time())]
+from ops.sdk import import_provider_sdks
+import_provider_sdks()
+stamps.append(("provider SDKs imported", time.time()))
+import datetime as dt
+from ops import plan, policy_check, synth
+stamps.append(("our modules imported (pydantic, ruamel, the models)", time.time()))
+stack_file = synth.load_stack_file(sys.argv[1])
+stamps.append(("stack file read", time.time()))
+result = synth.synthesize_file(stack_file, today=dt.date(2026, 11, 23))
+stamps.append(("config loaded, program run under mocks", time.time()))
+plan.as_text(result, stack_file.path.name)
+policy_check.violations(result)
+stamps.append(("plan rendered, policies checked", time.time()))
+print(repr(stamps))
+"""
 
 
 def measure(argv: list[str]) -> tuple[float, float, float]:
@@ -69,6 +90,30 @@ def main() -> None:
     print(f"{'case':<28}{'wall s':>8}{'x SDK':>7}{'CPU s':>8}{'x SDK':>7}{'peak MiB':>10}   (medians of {runs} runs)")
     for label, wall, cpu, peak in rows:
         print(f"{label:<28}{wall:>8.2f}{wall / sdk_wall:>7.2f}{cpu:>8.2f}{cpu / sdk_cpu:>7.2f}{peak:>10.0f}")
+    phases("prod", runs)
+
+
+def phases(stack: str, runs: int) -> None:
+    """Where the time of one plan goes: the gaps between the child's stamps, and its exit."""
+    gaps: dict[str, list[float]] = {}
+    for _ in range(runs):
+        launched = time.time()
+        done = subprocess.run(
+            [sys.executable, "-c", PHASED_PLAN, stack], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        exited = time.time()
+        inside = ast.literal_eval(done.stdout)
+        stamps = [
+            ("launched", launched),
+            ("interpreter started", inside[0][1]),
+            *inside[1:],
+            ("interpreter exited (collector, teardown)", exited),
+        ]
+        for (_, before), (label, after) in itertools.pairwise(stamps):
+            gaps.setdefault(label, []).append(after - before)
+    print(f"\nplan {stack}, phase by phase (medians of {runs} runs):")
+    for label, seconds in gaps.items():
+        print(f"  {label:<54}{statistics.median(seconds):>6.2f} s")
 
 
 if __name__ == "__main__":
