@@ -170,7 +170,7 @@ def _value(value: Any) -> str:
 
 
 def as_text(diff: Diff, stack: str, ref: str) -> str:
-    counts = {a: sum(c.action == a for c in diff.changes) for a in ("create", "update", "replace", "delete")}
+    counts = {a: sum(c.action == a for c in diff.changes) for a in ACTION_ORDER}
     summary = ", ".join(f"{n} to {a}" for a, n in counts.items() if n) or "no changes"
     lines = [f"Diff of stack {stack!r} against {ref} (offline plans): {summary}; {diff.unchanged} unchanged."]
     for c in diff.dangerous:

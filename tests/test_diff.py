@@ -2,105 +2,96 @@
 
 from __future__ import annotations
 
+import io
 import json
-from pathlib import Path
-from typing import Any
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
 from ops.__main__ import main
-from ops.diff import as_text, compare, plan_at
-from ops.plan import as_json
-from ops.synth import synthesize_stack
-from tests.helpers import TODAY, Ran, clone_of_working_tree
+from ops.diff import as_json, as_text, compare
+from ops.synth import Synth
+from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree
 
 RECORD_OF_DATABASE_PASSWORD = (
     "DATABASE_PASSWORD: # the app's two alternating logins; DATABASE_URL follows it\n        rotation: "
 )
 
 
-@pytest.fixture(scope="module")
-def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A clone whose HEAD is the code under test: the diff compares it with its own edited working tree."""
-    return clone_of_working_tree(tmp_path_factory.mktemp("clone") / "repo")
-
-
-def plan_diff(clone: Path, capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
-    """`python -m ops plan <clone>/Pulumi.prod.yaml --diff HEAD`: this process plans the edited file, and
-    the clone's HEAD is planned in a worktree by a fresh interpreter, as for a reviewer."""
-    stack = str(clone / "Pulumi.prod.yaml")
-    code = main(["plan", stack, "--diff", "HEAD", "--today", TODAY.isoformat(), *args])
-    out, err = capsys.readouterr()
-    return Ran(code, out, err)
-
-
-@pytest.fixture(scope="module")
-def head_plan(clone: Path) -> list[dict[str, Any]]:
-    """The plan at HEAD, from HEAD's code in a worktree: the same `before` for every edit below."""
-    return plan_at("HEAD", clone / "Pulumi.prod.yaml", TODAY.isoformat())
-
-
-def edit(clone: Path, old: str, new: str) -> str:
-    path = clone / "Pulumi.prod.yaml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    return text
-
-
-def diff_of_edit(clone: Path, head_plan: list[dict[str, Any]], old: str, new: str) -> str:
-    """The diff's text after one edit: what `--diff HEAD` prints, with HEAD's plan planned once."""
-    original = edit(clone, old, new)
-    try:
-        after = json.loads(as_json(synthesize_stack(str(clone / "Pulumi.prod.yaml"), today=TODAY)))
-    finally:
-        (clone / "Pulumi.prod.yaml").write_text(original)
-    return as_text(compare(head_plan, after), "prod", "HEAD")
-
-
-def test_flipping_maintenance_mode_is_exactly_one_update(clone: Path, head_plan: list[dict[str, Any]]) -> None:
-    lines = diff_of_edit(clone, head_plan, "    maintenanceMode: false", "    maintenanceMode: true").splitlines()
-    unchanged = len(head_plan) - 1
-    assert lines[0] == f"Diff of stack 'prod' against HEAD (offline plans): 1 to update; {unchanged} unchanged."
-    assert lines[1:] == [
-        "~ update vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable frontend-MAINTENANCE_MODE",
-        "    value: [secret changed] -> [secret changed]",  # the provider marks every value secret
-    ]
-
-
-def test_a_rotation_is_a_replacement_because_its_keepers_changed(clone: Path, head_plan: list[dict[str, Any]]) -> None:
-    text = diff_of_edit(
-        clone,
-        head_plan,
+# One pull request, three edits: maintenance on, DATABASE_PASSWORD rotated, the replica turned off.
+EDITS = (
+    ("    maintenanceMode: false", "    maintenanceMode: true"),
+    (
         f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 2, lastRotated: "2026-11-02"}}',
         f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 3, lastRotated: "2026-11-23"}}',
+    ),
+    ("    replication:\n      region: us-west-2", "    replication:\n      enabled: false"),
+)
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    """`python -m ops plan <clone>/Pulumi.prod.yaml --diff HEAD` over the edited file, as a reviewer runs it:
+    the clone's HEAD (the code under test) is planned by a fresh interpreter in a worktree, the edited
+    file by this process."""
+    clone = clone_of_working_tree(tmp_path_factory.mktemp("clone") / "repo")
+    path = clone / "Pulumi.prod.yaml"
+    text = path.read_text()
+    for old, new in EDITS:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["plan", str(path), "--diff", "HEAD", "--today", TODAY.isoformat()])
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def test_the_summary_counts_every_change_and_the_unchanged_rest(reviewed: Ran, prod: Synth) -> None:
+    assert reviewed.returncode == 2, reviewed.stderr
+    changed = 21 + 1 + 6
+    assert reviewed.stdout.splitlines()[0] == (
+        f"Diff of stack 'prod' against HEAD (offline plans): 21 to delete, 1 to replace, 6 to update; "
+        f"{len(prod.resources) - changed} unchanged."
     )
+
+
+def test_flipping_maintenance_mode_updates_one_variable(reviewed: Ran) -> None:
+    vercel = [line for line in reviewed.stdout.splitlines() if "vercel:" in line]
+    assert vercel == [
+        "~ update vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable frontend-MAINTENANCE_MODE"
+    ]
+    # the provider marks every value secret
+    assert f"{vercel[0]}\n    value: [secret changed] -> [secret changed]\n" in reviewed.stdout
+
+
+def test_a_rotation_is_a_replacement_because_its_keepers_changed(reviewed: Ran, prod: Synth) -> None:
+    out = reviewed.stdout
     assert (
         "+- replace random:index/randomPassword:RandomPassword secrets-DATABASE_PASSWORD-a  (keepers changed)\n"
         '    keepers.generation: "1" -> "3"'
-    ) in text
+    ) in out
     assert (
-        "~ update postgresql:index/role:Role postgres-app-a\n    password: [secret changed] -> [secret changed]" in text
+        "~ update postgresql:index/role:Role postgres-app-a\n    password: [secret changed] -> [secret changed]" in out
     )
+    assert "~ update flyio:index:Secrets api\n    values: [secret changed] -> [secret changed]" in out
+    # DATABASE_URL follows the new password, and every machine restarts to read it
+    rolled = sorted(line.split()[-1] for line in out.splitlines() if line.startswith("~ update flyio:index:Machine"))
+    assert rolled == sorted(m.name for m in api_machines(prod))
+    assert out.count("DATABASE_URL=2,DATABASE_URL_PREVIOUS=2") == out.count("DATABASE_URL=3,DATABASE_URL_PREVIOUS=2")
 
 
-def test_deleting_a_protected_resource_is_flagged_and_exits_2(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # the whole command: both plans, the comparison, and the exit code a pipeline stops on
-    original = edit(clone, "    replication:\n      region: us-west-2", "    replication:\n      enabled: false")
-    try:
-        done = plan_diff(clone, capsys, "--json")
-    finally:
-        (clone / "Pulumi.prod.yaml").write_text(original)
-    assert done.returncode == 2, done.stderr
-    result = json.loads(done.stdout)
-    assert result["protectedReplacedOrDeleted"] == [
-        "aws:s3/bucket:Bucket backups-replica",
-        "aws:s3/bucket:Bucket backups-replica-access-logs",
+def test_deleting_a_protected_resource_is_flagged_first_and_exits_2(reviewed: Ran) -> None:
+    lines = reviewed.stdout.splitlines()
+    assert lines[1:3] == [
+        "!! PROTECTED aws:s3/bucket:Bucket backups-replica would be deleted: the change is refused (exit 2)",
+        "!! PROTECTED aws:s3/bucket:Bucket backups-replica-access-logs would be deleted: the change is refused "
+        "(exit 2)",
     ]
-    deleted = {(c["type"], c["name"]) for c in result["changes"] if c["action"] == "delete"}
-    assert ("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "backups-replication") in deleted
-    assert ("aws:s3/bucket:Bucket", "backups-replica") in deleted
-    assert {c["action"] for c in result["changes"]} == {"delete"}
+    deleted = [line.split()[-1] for line in lines if line.startswith("- delete ")]
+    assert len(deleted) == 21
+    assert set(deleted) == {"backups-replica", "backups-replica-access-logs", "backups-replication"}
+    assert "- delete aws:s3/bucketReplicationConfig:BucketReplicationConfig backups-replication" in lines
 
 
 def test_the_text_names_a_protected_delete_and_the_refusal() -> None:
@@ -137,6 +128,33 @@ def test_changes_come_in_one_order_whatever_order_the_plans_list_them_in() -> No
     }
     assert orders == {
         (("delete", "a-gone"), ("delete", "b-gone"), ("create", "c-new"), ("create", "z-new"), ("update", "kept"))
+    }
+
+
+def test_the_json_has_each_change_its_fields_and_the_refusals() -> None:
+    before = [row("replica", {"bucket": "r"}), row("kept", {"tags": {"x": "1"}}, protect=False)]
+    after = [row("kept", {"tags": {"x": "2"}}, protect=False)]
+    assert json.loads(as_json(compare(before, after))) == {
+        "changes": [
+            {
+                "action": "delete",
+                "type": "aws:s3/bucket:Bucket",
+                "name": "replica",
+                "protect": True,
+                "reason": "",
+                "fields": [],
+            },
+            {
+                "action": "update",
+                "type": "aws:s3/bucket:Bucket",
+                "name": "kept",
+                "protect": False,
+                "reason": "",
+                "fields": [{"path": "tags.x", "before": "1", "after": "2"}],
+            },
+        ],
+        "unchanged": 0,
+        "protectedReplacedOrDeleted": ["aws:s3/bucket:Bucket replica"],
     }
 
 
