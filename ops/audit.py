@@ -113,6 +113,8 @@ def kind_of(key: str) -> str:
 
 def history(stack_file: StackFile) -> list[dict[str, Any]]:
     repo = repository_of(stack_file.path)
+    if repo is None:  # a stack file outside git has no history to show
+        return []
     path = str(stack_file.path.resolve().relative_to(repo))
     log = subprocess.run(
         ["git", "-C", str(repo), "log", "--format=%H%x09%aI%x09%an%x09%s", "--", path],
@@ -139,6 +141,11 @@ def history(stack_file: StackFile) -> list[dict[str, Any]]:
     return entries
 
 
+def _shown_path(path: Path) -> str:
+    repo = repository_of(path)
+    return str(path.resolve().relative_to(repo)) if repo else str(path)
+
+
 def audit(stack_file: StackFile, today: dt.date) -> dict[str, Any]:
     config, secret_keys, _ = offline_config(stack_file.stack, stack_file.config)
     values = {k: to_config_value(v) for k, v in config.items()}
@@ -146,7 +153,7 @@ def audit(stack_file: StackFile, today: dt.date) -> dict[str, Any]:
     synth = synthesize(stack_file.stack, config, secret_keys, today=today)
     return {
         "stack": stack_file.stack,
-        "stackFile": str(stack_file.path.resolve().relative_to(repository_of(stack_file.path))),
+        "stackFile": _shown_path(stack_file.path),
         "date": today.isoformat(),
         "environment": cfg.env,
         "controls": controls(synth),

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ops.stackfile import ROOT
-
 # Inputs whose change makes the provider replace the resource (ForceNew in its schema), for the types
 # this program declares; keepers do it for the random resources.
 FORCE_NEW = {
@@ -119,20 +117,22 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Diff:
     return Diff(changes, unchanged)
 
 
-def repository_of(path: Path) -> Path:
-    """The git work tree that holds a stack file: this checkout, or a clone a reviewer points at."""
+def repository_of(path: Path) -> Path | None:
+    """The git work tree that holds a stack file (this checkout, or a clone a reviewer points at), if any."""
     top = subprocess.run(
         ["git", "-C", str(path.resolve().parent), "rev-parse", "--show-toplevel"],
         capture_output=True,
         text=True,
         check=False,
     )
-    return Path(top.stdout.strip()) if top.returncode == 0 else ROOT
+    return Path(top.stdout.strip()).resolve() if top.returncode == 0 else None
 
 
 def plan_at(ref: str, stack_path: Path, today: str) -> list[dict[str, Any]]:
     """The offline plan of the stack file as it is at `ref`, from the code at `ref` of the same repository."""
     repo = repository_of(stack_path)
+    if repo is None:
+        raise ValueError(f"{stack_path} is not in a git repository: --diff compares with a git ref of its repository")
     relative = stack_path.resolve().relative_to(repo)
     with tempfile.TemporaryDirectory(prefix="ops-diff-") as tmp:
         tree = Path(tmp) / "tree"

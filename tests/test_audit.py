@@ -13,6 +13,7 @@ import pytest
 from ops.__main__ import main
 from ops.audit import audit as build_report
 from ops.audit import kind_of
+from ops.stackfile import ROOT
 from ops.synth import load_stack_file
 from tests.helpers import clone_of_working_tree, git
 
@@ -97,6 +98,14 @@ def test_a_stale_secret_and_a_product_path(clone: Path) -> None:
         "flashfusion-staging",
         "products/flashfusion/Pulumi.staging.yaml",
     )
+
+
+def test_a_stack_file_outside_git_is_audited_without_history(tmp_path: Path) -> None:
+    stack = tmp_path / "Pulumi.staging.yaml"
+    stack.write_text((ROOT / "Pulumi.staging.yaml").read_text())
+    report = report_of(stack, "2026-11-23")
+    assert (report["stackFile"], report["history"]) == (str(stack), [])
+    assert report["secrets"] and all(c["status"] != "fail" for c in report["controls"])
 
 
 @pytest.mark.parametrize(

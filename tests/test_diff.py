@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import json
 from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 
 import pytest
 
 from ops.__main__ import main
 from ops.diff import as_json, as_text, compare
+from ops.stackfile import ROOT
 from ops.synth import Synth
 from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree
 
@@ -92,6 +94,17 @@ def test_deleting_a_protected_resource_is_flagged_first_and_exits_2(reviewed: Ra
     assert len(deleted) == 21
     assert set(deleted) == {"backups-replica", "backups-replica-access-logs", "backups-replication"}
     assert "- delete aws:s3/bucketReplicationConfig:BucketReplicationConfig backups-replication" in lines
+
+
+def test_a_stack_file_outside_git_has_no_ref_to_diff_against(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = tmp_path / "Pulumi.staging.yaml"
+    stack.write_text((ROOT / "Pulumi.staging.yaml").read_text())
+    assert main(["plan", str(stack), "--diff", "HEAD", "--today", TODAY.isoformat()]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {stack} is not in a git repository: --diff compares with a git ref of its repository\n"
+    )
 
 
 def test_the_text_names_a_protected_delete_and_the_refusal() -> None:
