@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import io
 import json
 import shutil
 import subprocess
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from components.config import StackConfig
 from components.loader import ConfigError, load
 from ops.stackfile import ROOT, read
-from ops.synth import Resource, Synth, offline_config, synthesize
+from ops.synth import ACCOUNT_ID, Resource, Synth, offline_config, synthesize
 
 # Every stack test judges secret staleness on this date, so results do not drift with the calendar.
 TODAY = dt.date(2026, 11, 23)
@@ -39,6 +41,16 @@ VERCEL_DOMAIN = "vercel:index/projectDomain:ProjectDomain"
 FLY_APP = "flyio:index:App"
 FLY_MACHINE = "flyio:index:Machine"
 FLY_SECRETS = "flyio:index:Secrets"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+CHATBOT = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"
+HEALTH = "aws:route53/healthCheck:HealthCheck"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+RULE = "aws:cloudwatch/eventRule:EventRule"
+TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+PREFIX = "learning-accelerator-production"  # how prod's alerting resources are named in AWS
 
 SynthFn = Callable[..., Synth]
 
@@ -132,6 +144,11 @@ def clone_of_working_tree(target: Path) -> Path:
     return target
 
 
+def topic(severity: str) -> str:
+    """The ARN of prod's alert topic for a severity."""
+    return f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:{PREFIX}-alerts-{severity.lower()}"
+
+
 def statements(resource: Resource, field: str = "policy") -> list[dict[str, Any]]:
     doc = json.loads(resource.inputs[field])
     assert doc["Version"] == "2012-10-17"
@@ -160,3 +177,26 @@ def changed(before: Synth, after: Synth) -> tuple[set[Any], set[Any], set[Any]]:
     """(added, removed, changed inputs) between two synths of the same program."""
     a, b = inputs_by_name(before), inputs_by_name(after)
     return (set(b) - set(a), set(a) - set(b), {k for k in set(a) & set(b) if a[k] != b[k]})
+
+
+def dump(config: dict[str, Any]) -> str:
+    """A stack file's text holding this config, block style, as a person writes one."""
+    out = io.StringIO()
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.dump({"config": config}, out)
+    return out.getvalue()
+
+
+def line_of(*path: str) -> Callable[[str], int]:
+    """The line of a key in the dumped text, found by walking its path: independent of the code under test."""
+
+    def find(text: str) -> int:
+        lines = text.splitlines()
+        start = 0
+        for part in path:  # "-" is the next list item
+            marker = "- " if part == "-" else f"{part}:"
+            start = next(i for i in range(start, len(lines)) if lines[i].strip().startswith(marker))
+        return start + 1
+
+    return find

@@ -1,4 +1,4 @@
-"""Alerting: routing, health checks, SLO burn-rate alarms, the threshold table, backups and KMS."""
+"""Alerting: health checks, SLO burn-rate alarms, thresholds, backups and KMS (routing: test_alert_routing.py)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,22 @@ from typing import Any
 import pytest
 
 from components.slo_alarms import WINDOWS, burn_expression, error_budget, error_rate_at
-from ops.synth import ACCOUNT_ID, Synth
-from tests.helpers import KEY, SynthFn, changed, error_of, statements
-
-TOPIC = "aws:sns/topic:Topic"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-CHATBOT = "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration"
-HEALTH = "aws:route53/healthCheck:HealthCheck"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
-RULE = "aws:cloudwatch/eventRule:EventRule"
-TARGET = "aws:cloudwatch/eventTarget:EventTarget"
-PREFIX = "learning-accelerator-production"
-
-
-def topic(severity: str) -> str:
-    return f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:{PREFIX}-alerts-{severity.lower()}"
+from ops.synth import Synth
+from tests.helpers import (
+    ALARM,
+    COMPOSITE,
+    HEALTH,
+    KEY,
+    PREFIX,
+    RULE,
+    SUBSCRIPTION,
+    TARGET,
+    TOPIC,
+    TOPIC_POLICY,
+    SynthFn,
+    changed,
+    topic,
+)
 
 
 @pytest.mark.parametrize(
@@ -111,78 +110,6 @@ def test_composites_and_and_the_faster_suppresses_the_slower(prod: Synth) -> Non
         "alerts-slos-availability-fast-long",
         "alerts-slos-availability-fast-short",
     }
-
-
-def test_topics_are_encrypted_with_the_alerts_key_and_publishable_only_by_this_account(prod: Synth) -> None:
-    key_arn = prod.outputs["kmsKeyArns"]["alerts"]
-    assert key_arn.startswith(f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/")
-    for severity in ("P1", "P2", "P3"):
-        t = prod.get(TOPIC, f"alerts-routing-{severity.lower()}")
-        assert (t.inputs["name"], t.inputs["kmsMasterKeyId"], t.inputs["region"]) == (
-            f"{PREFIX}-alerts-{severity.lower()}",
-            key_arn,
-            "us-east-1",
-        )
-        assert statements(prod.get(TOPIC_POLICY, f"alerts-routing-{severity.lower()}")) == [
-            {
-                "Sid": "CloudWatchAlarmsOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic(severity),
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT_ID}:alarm:*"},
-                    "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
-                },
-            },
-            {
-                "Sid": "EventBridgeRulesOfThisAccount",
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic(severity),
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:events:us-east-1:{ACCOUNT_ID}:rule/*"},
-                    "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
-                },
-            },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "sns:*",
-                "Resource": topic(severity),
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ]
-    assert "P4" not in prod.outputs["alertTopicArns"]
-
-
-def test_subscribers_per_severity(prod: Synth) -> None:
-    pagerduty = prod.get(SUBSCRIPTION, "alerts-routing-p1-pagerduty")
-    assert (pagerduty.inputs["protocol"], pagerduty.inputs["endpointAutoConfirms"], pagerduty.inputs["topic"]) == (
-        "https",
-        True,
-        topic("P1"),
-    )
-    assert pagerduty.secret_paths == ["endpoint"]  # the integration URL is a provided secret
-    email = prod.get(SUBSCRIPTION, "alerts-routing-p2-email-tech-lead@learningaccelerator.com")
-    assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "tech-lead@learningaccelerator.com")
-    slack = prod.get(CHATBOT, "alerts-routing-p1-slack")
-    assert {
-        k: slack.inputs[k] for k in ("slackTeamId", "slackChannelId", "snsTopicArns", "guardrailPolicyArns", "region")
-    } == {
-        "slackTeamId": "T0EXAMPLE1",
-        "slackChannelId": "C0INCIDENT1",
-        "snsTopicArns": [topic("P1")],
-        "guardrailPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
-        "region": "us-east-2",
-    }
-    assert sorted(r.name for r in prod.of_type(CHATBOT)) == [
-        "alerts-routing-p1-slack",
-        "alerts-routing-p2-slack",
-        "alerts-routing-p3-slack",
-    ]
 
 
 def test_health_checks_from_config(prod: Synth, synth: SynthFn) -> None:
@@ -346,121 +273,3 @@ def test_kms_key_events_reach_p1_without_a_role(prod: Synth, synth: SynthFn) -> 
         "aws-cloudtrail-logs",
         "aws-cloudtrail-logs",
     ]
-
-
-A = "platform:alerts"
-INVALID = [
-    (
-        {A: {"slos": [{"name": "x", "target": 100, "healthCheck": "api", "runbook": "r"}]}},
-        "platform:alerts.slos[0].target: Input should be less than 100 (got 100)",
-    ),
-    (
-        {A: {"slos": [{"name": "x", "target": 0, "healthCheck": "api", "runbook": "r"}]}},
-        "platform:alerts.slos[0].target: Input should be greater than 0 (got 0)",
-    ),
-    (
-        {
-            A: {
-                "thresholds": [
-                    {
-                        "name": "rate",
-                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
-                        "critical": 1,
-                        "periodSeconds": 45,
-                        "runbook": "r",
-                        "firstCheck": "c",
-                    }
-                ]
-            }
-        },
-        "platform:alerts.thresholds[0].periodSeconds: 45 s: CloudWatch takes a period of 10, 20 or 30 s, "
-        "or a multiple of 60",
-    ),
-    (
-        {
-            A: {
-                "thresholds": [
-                    {
-                        "name": "rate",
-                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
-                        "critical": 1,
-                        "periodSeconds": 600,
-                        "evaluationPeriods": 145,
-                        "runbook": "r",
-                        "firstCheck": "c",
-                    }
-                ]
-            }
-        },
-        "platform:alerts.thresholds[0].periodSeconds: 600 s x 145 evaluation(s) = 87000 s; CloudWatch allows "
-        "at most 86400 s (1 day when the period is under 1 h)",
-    ),
-    (
-        {
-            A: {
-                "thresholds": [
-                    {
-                        "name": "rate",
-                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
-                        "warning": 5,
-                        "critical": 5,
-                        "runbook": "r",
-                        "firstCheck": "c",
-                    }
-                ]
-            }
-        },
-        "platform:alerts.thresholds[0].warning: 5 must be below critical (5)",
-    ),
-    (
-        {
-            A: {
-                "thresholds": [
-                    {
-                        "name": "rate",
-                        "metric": {"namespace": "n", "name": "m", "statistic": "Sum"},
-                        "comparison": "LessThanThreshold",
-                        "warning": 1,
-                        "critical": 2,
-                        "runbook": "r",
-                        "firstCheck": "c",
-                    }
-                ]
-            }
-        },
-        "platform:alerts.thresholds[0].warning: 1 must be above critical (2)",
-    ),
-    (
-        {A: {"healthChecks": [{"name": "api", "url": "http://x.example.com/health"}]}},
-        "platform:alerts.healthChecks[0].url: String should match pattern",
-    ),
-    (
-        {A: {"channels": {"P1": {"pagerduty": "https://events.pagerduty.com/integration/abc/enqueue"}}}},
-        "platform:alerts.channels.P1.pagerduty: a PagerDuty integration URL in plain text",
-    ),
-    (
-        {A: {"channels": {"P2": None}}},
-        "platform:alerts.thresholds[0].criticalSeverity: P2 has no channel in platform:alerts.channels",
-    ),
-    (
-        {A: {"channels": {"P4": {"email": ["a@b.co"]}}}},
-        "platform:alerts.channels.P4: P4 is the weekly report only; it has no real-time channel",
-    ),
-    (
-        {A: {"channels": {"P1": {"pagerduty": "SECRET_KEY"}}}},
-        "platform:alerts.channels.P1.pagerduty: SECRET_KEY is not a provided secret in secrets.items",
-    ),
-    (
-        {"platform:keys": {"purposes": ["general"]}},
-        "platform:keys.purposes: alerts need a customer-managed key for their topics: add 'alerts'",
-    ),
-    (
-        {"aws:region": "eu-west-1"},
-        "platform:alerts.kms: KMS events and CloudTrail metrics stay in aws:region (eu-west-1)",
-    ),
-]
-
-
-@pytest.mark.parametrize(("override", "expected"), INVALID, ids=[e.split(":", 2)[1].split(" ")[0] for _, e in INVALID])
-def test_bad_alert_config_names_its_key(override: dict[str, Any], expected: str) -> None:
-    assert expected in error_of("prod", override)
