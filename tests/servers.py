@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,3 +170,14 @@ def moto_server(require_auth: bool = False) -> Iterator[S3]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def postgres_and_s3() -> Iterator[tuple[Postgres, S3]]:
+    """Both servers, started side by side: each takes about a second to come up."""
+    with contextlib.ExitStack() as stack:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pg = pool.submit(stack.enter_context, postgres_server())
+            s3 = pool.submit(stack.enter_context, moto_server())
+            started = pg.result(), s3.result()
+        yield started

@@ -21,7 +21,7 @@ import pytest
 from ops.__main__ import main as ops_main
 from ops.stackfile import ROOT
 from tests.helpers import Ran
-from tests.servers import S3, Postgres, moto_server, postgres_server
+from tests.servers import S3, Postgres, moto_server, postgres_and_s3
 
 pytestmark = pytest.mark.integration
 
@@ -31,19 +31,24 @@ APP_DB = "learning_accelerator"
 
 
 @pytest.fixture(scope="module")
-def pg() -> Iterator[Postgres]:
-    with postgres_server() as server:
-        yield server
+def servers() -> Iterator[tuple[Postgres, S3]]:
+    with postgres_and_s3() as both:
+        yield both
 
 
 @pytest.fixture(scope="module")
-def s3() -> Iterator[S3]:
-    with moto_server() as server:
-        client: Any = server.client()
-        # as the stack declares it: versioned, object lock on
-        client.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
-        client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        yield server
+def pg(servers: tuple[Postgres, S3]) -> Postgres:
+    return servers[0]
+
+
+@pytest.fixture(scope="module")
+def s3(servers: tuple[Postgres, S3]) -> S3:
+    server = servers[1]
+    client: Any = server.client()
+    # as the stack declares it: versioned, object lock on
+    client.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
+    client.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    return server
 
 
 @pytest.fixture(scope="module")
@@ -220,30 +225,16 @@ def test_ops_restore_drill_reads_the_stack_file_and_reports_against_the_rto(
     assert job("pg_backup", backup_env(pg, s3)).returncode == 0
     stack = tmp_path / "Pulumi.prod.yaml"
     stack.write_text((ROOT / "Pulumi.prod.yaml").read_text())
-    env = {**s3.env(), **{k: v for k, v in os.environ.items() if not k.startswith(("PG", "AWS_"))}}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ops",
-            "restore-drill",
-            "--stack",
-            str(stack),
-            "--bucket",
-            BUCKET,
-            "--target-url",
-            pg.url(),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    # an operator's shell: S3's keys, no PG* settings; the target server comes from --target-url
+    for key in [k for k in os.environ if k.startswith(("PG", "AWS_"))]:
+        monkeypatch.delenv(key)
+    for key, value in s3.env().items():
+        monkeypatch.setenv(key, value)
+    code = ops_main(["restore-drill", "--stack", str(stack), "--bucket", BUCKET, "--target-url", pg.url()])
+    out, err = capsys.readouterr()
+    assert code == 0, err
     # the prod stack file's checks: users (with created_at) and courses; RTO 4 h from runbook 002
-    assert done.stdout.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
+    assert out.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
     assert scratch_databases(pg) == []
     monkeypatch.delenv("DRILL_DATABASE_URL", raising=False)
     code = ops_main(["restore-drill", "--stack", str(stack), "--bucket", BUCKET])
