@@ -10,9 +10,10 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from ruamel.yaml import YAML
@@ -109,6 +110,9 @@ def copy_stack_files(into: Path) -> Path:
     return into
 
 
+A = TypeVar("A")
+
+
 @dataclass
 class Ran:
     """What a command returned and printed, whether it ran in this process or in a child."""
@@ -116,6 +120,14 @@ class Ran:
     returncode: int
     stdout: str
     stderr: str
+
+
+def in_process(main: Callable[[A], int], argument: A) -> Ran:
+    """A command's `main` (its argv, or a job's environment) called in this process, what it prints captured."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(argument)
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def git(repo: Path, *args: str) -> str:

@@ -5,10 +5,8 @@ Marked `integration`: `python -m pytest -m integration` runs only these. .ci/run
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
-import io
 import os
 import subprocess
 import sys
@@ -20,7 +18,7 @@ import pytest
 
 from ops.__main__ import main as ops_main
 from ops.stackfile import ROOT
-from tests.helpers import Ran
+from tests.helpers import Ran, in_process
 from tests.servers import S3, Postgres, moto_server, postgres_and_s3
 
 pytestmark = pytest.mark.integration
@@ -76,11 +74,7 @@ def job_process(module: str, env: dict[str, str]) -> Ran:
 def job(module: str, env: dict[str, str]) -> Ran:
     """The job's `main` with this environment, in this process (the jobs read every setting, credentials
     included, from the mapping they are given)."""
-    main = importlib.import_module(f"jobs.{module}").main
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(env)
-    return Ran(code, out.getvalue(), err.getvalue())
+    return in_process(importlib.import_module(f"jobs.{module}").main, env)
 
 
 def backup_env(pg: Postgres, s3: S3, database: str = APP_DB, **extra: str) -> dict[str, str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from ops.__main__ import main
 from ops.diff import as_json, as_text, compare
 from ops.stackfile import ROOT
 from ops.synth import Synth
-from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree
+from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree, in_process
 
 RECORD_OF_DATABASE_PASSWORD = (
     "DATABASE_PASSWORD: # the app's two alternating logins; DATABASE_URL follows it\n        rotation: "
@@ -43,10 +41,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Ran:
         assert old in text
         text = text.replace(old, new, 1)
     path.write_text(text)
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(["plan", str(path), "--diff", "HEAD", "--today", TODAY.isoformat()])
-    return Ran(code, out.getvalue(), err.getvalue())
+    return in_process(main, ["plan", str(path), "--diff", "HEAD", "--today", TODAY.isoformat()])
 
 
 def test_the_summary_counts_every_change_and_the_unchanged_rest(reviewed: Ran, prod: Synth) -> None:

@@ -6,8 +6,6 @@ register no resource, and never echo a secret value.
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,7 @@ import pytest
 from ops.__main__ import main
 from ops.synth import RecordingMonitor
 from tests.fuzz_cases import CASES, SECRET, Case
-from tests.helpers import TODAY
+from tests.helpers import TODAY, in_process
 
 
 @pytest.fixture
@@ -41,12 +39,10 @@ def test_a_malformed_stack_file_is_one_clear_error(case: Case, tmp_path: Path, r
     body = case.build()
     path = tmp_path / f"Pulumi.{case.stack}.yaml"
     path.write_bytes(body.encode("latin-1") if case.id == "not-utf8" else body.encode())
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(["plan", str(path), "--today", TODAY.isoformat()])
-    message = err.getvalue()
-    assert code == 1, message
-    assert out.getvalue() == ""
+    done = in_process(main, ["plan", str(path), "--today", TODAY.isoformat()])
+    message = done.stderr
+    assert done.returncode == 1, message
+    assert done.stdout == ""
     assert "Traceback" not in message and SECRET not in message and "v1:AAAA" not in message
     assert registrations == []
     line = case.line(body) if callable(case.line) else case.line

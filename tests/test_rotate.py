@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import stat
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from ruamel.yaml import YAML
 from ops import rotate as rotate_module
 from ops.__main__ import main
 from ops.rotate import RotateError, rotate
-from tests.helpers import copy_stack_files
+from tests.helpers import copy_stack_files, in_process
 
 DAY1, DAY2 = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
 
@@ -25,10 +24,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(list(args))
-    return code, out.getvalue(), err.getvalue()
+    done = in_process(main, list(args))
+    return done.returncode, done.stdout, done.stderr
 
 
 def test_a_second_rotation_inside_the_overlap_is_refused_with_the_day_it_ends(project: Path) -> None:
