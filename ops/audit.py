@@ -111,11 +111,8 @@ def kind_of(key: str) -> str:
     return "setting"
 
 
-def history(stack_file: StackFile) -> list[dict[str, Any]]:
-    repo = repository_of(stack_file.path)
-    if repo is None:  # a stack file outside git has no history to show
-        return []
-    path = str(stack_file.path.resolve().relative_to(repo))
+def history(repo: Path, path: str) -> list[dict[str, Any]]:
+    """Each commit of `repo` that touched the stack file at `path` (relative to it), newest first."""
     log = subprocess.run(
         ["git", "-C", str(repo), "log", "--format=%H%x09%aI%x09%an%x09%s", "--", path],
         capture_output=True,
@@ -141,26 +138,24 @@ def history(stack_file: StackFile) -> list[dict[str, Any]]:
     return entries
 
 
-def _shown_path(path: Path) -> str:
-    repo = repository_of(path)
-    return str(path.resolve().relative_to(repo)) if repo else str(path)
-
-
 def audit(stack_file: StackFile, today: dt.date) -> dict[str, Any]:
     config, secret_keys, _ = offline_config(stack_file.stack, stack_file.config)
     values = {k: to_config_value(v) for k, v in config.items()}
     cfg = load(values, set(secret_keys), stack_file.stack, today).config
     synth = synthesize(stack_file.stack, config, secret_keys, today=today)
+    repo = repository_of(stack_file.path)
+    shown = str(stack_file.path.resolve().relative_to(repo)) if repo else str(stack_file.path)
     return {
         "stack": stack_file.stack,
-        "stackFile": _shown_path(stack_file.path),
+        "stackFile": shown,
         "date": today.isoformat(),
         "environment": cfg.env,
         "controls": controls(synth),
         "secrets": secrets(cfg, today),
         "roles": roles(synth),
         "recovery": recovery(cfg),
-        "history": history(stack_file),
+        # a stack file outside git has no history to show
+        "history": history(repo, shown) if repo else [],
     }
 
 
