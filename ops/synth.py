@@ -151,9 +151,6 @@ def _fixed_today(today: dt.date) -> Iterator[None]:
             os.environ[TODAY_ENV] = saved
 
 
-_frozen = False
-
-
 @contextmanager
 def _frozen_heap() -> Iterator[None]:
     """Keep the collector off the objects that exist before a run (the SDKs' classes, whole modules).
@@ -162,16 +159,10 @@ def _frozen_heap() -> Iterator[None]:
     imports left, which cost an offline plan about a tenth of a second. They return to the collector after
     the run, so the process exits as it would have.
     """
-    global _frozen
-    if _frozen:  # an enclosing run froze it already (gc.get_freeze_count would walk every frozen object)
-        yield
-        return
     gc.freeze()
-    _frozen = True
     try:
         yield
     finally:
-        _frozen = False
         gc.unfreeze()
 
 
@@ -195,9 +186,9 @@ def synthesize(
     synth = into if into is not None else Synth(stack=stack)
     on = today or real_today()
     values = {k: to_config_value(v) for k, v in config.items()}
-    with _fixed_today(on), _frozen_heap():
-        if program == ROOT / "__main__.py":
-            synth.stale = load(values, set(secret_keys or []), stack, on).stale
+    if program == ROOT / "__main__.py":
+        synth.stale = load(values, set(secret_keys or []), stack, on).stale
+    with _fixed_today(on):
         return record(
             stack,
             lambda: runpy.run_path(str(program), run_name="__main__"),
