@@ -128,6 +128,7 @@ if (pg := cfg.postgres) is not None:
                 bucket_region=cfg.aws_region,
                 writer_role_arn=access.writer.arn,
                 reader_role_arn=access.reader.arn,
+                kms_key_arn=backup_key_arn,
                 secret_env={
                     "PGPASSWORD": secrets.current(pg.backup.password_secret),
                     **({"DRILL_DATABASE_URL": loaded.provided[drill_secret]} if drill_secret else {}),

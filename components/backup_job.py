@@ -23,6 +23,8 @@ class BackupJobArgs:
     bucket_region: str
     writer_role_arn: pulumi.Input[str]
     reader_role_arn: pulumi.Input[str]
+    # The backup bucket's CMK when it encrypts with aws:kms: the job asks for it explicitly.
+    kms_key_arn: pulumi.Input[str] | None = None
     secret_env: Mapping[str, pulumi.Output[str]]  # PGPASSWORD, and DRILL_DATABASE_URL for a scheduled drill
     served: Mapping[str, int] = field(default_factory=dict)
     protect: bool = False
@@ -60,6 +62,9 @@ class DatabaseBackupJob(pulumi.ComponentResource):
             "AWS_REGION": args.bucket_region,
             "METRICS_REGION": ALERTS_REGION,
         }
+        backup_env = {**common, "PGUSER": pg.backup.name, "AWS_ROLE_ARN": args.writer_role_arn}
+        if args.kms_key_arn is not None:
+            backup_env["BACKUP_KMS_KEY_ARN"] = args.kms_key_arn
         metadata = {"secrets-served": served_metadata(args.served)} if args.served else None
         self.machines = {
             "backup": self._machine(
@@ -68,7 +73,7 @@ class DatabaseBackupJob(pulumi.ComponentResource):
                 "backup",
                 job.schedule,
                 ["python", "-m", "jobs.pg_backup"],
-                {**common, "PGUSER": pg.backup.name, "AWS_ROLE_ARN": args.writer_role_arn},
+                backup_env,
                 metadata,
                 secrets,
             )

@@ -1,25 +1,180 @@
-"""The nightly backup of runbooks 000 and 002: `pg_dump` in custom format to S3, then the freshness metric.
+"""The nightly backup of runbooks 000 and 002: `pg_dump` in custom format streamed to S3, then the freshness metric.
 
 Settings come from the environment (the Fly machine's config and secrets): PGHOST, PGPORT,
-PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, BACKUP_BUCKET, BACKUP_PREFIX, APP, ENVIRONMENT, AWS_REGION,
-METRICS_REGION; AWS credentials from the default chain (on Fly: AWS_ROLE_ARN and Fly's OIDC token).
-Exits 1 with one line on stderr on any failure. Nothing half-done is left where a restore would find it:
-the dump is checked before upload, and an S3 object appears only once its upload completed.
+PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, BACKUP_BUCKET, BACKUP_PREFIX, BACKUP_KMS_KEY_ARN (SSE-KMS when
+set), APP, ENVIRONMENT, AWS_REGION, METRICS_REGION; AWS credentials from the default chain (on Fly:
+AWS_ROLE_ARN and Fly's OIDC token). Exits 1 with one line on stderr on any failure.
+
+The dump never touches local disk: pg_dump's output goes in parts of PART_BYTES into a multipart upload
+and, byte for byte, into `pg_restore -f /dev/null`, which reads the whole archive (a cut stream fails
+it, where `pg_restore --list` reads only the table of contents). The object appears only when the
+upload is completed, and that happens only when pg_dump and the second reader both succeeded; anything
+else aborts the upload. S3 checks each part's SHA-256 on arrival, and the job compares the object's
+composite checksum with its own. It never reads the bucket, so the writer role needs no read right.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import datetime as dt
+import hashlib
 import os
+import queue
+import subprocess
 import sys
-import tempfile
-from collections.abc import Mapping
-from pathlib import Path
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import IO, Any
 
-from jobs.common import STAMP, JobError, aws_client, psql, run, s3_client, s3_error, setting
+from jobs.common import STAMP, JobError, aws_client, explain, psql, s3_client, s3_error, setting
 
 METRIC_NAMESPACE = "Platform/Backups"
 METRIC_NAME = "BackupSucceeded"
+# S3's smallest part but the last is 5 MiB; 8 MiB parts allow an 80 GB dump within the 10,000-part limit.
+PART_BYTES = 8 * 1024 * 1024
+# Parts read ahead of the upload: memory stays at about (QUEUED_PARTS + 2) × PART_BYTES whatever the size.
+QUEUED_PARTS = 2
+METRIC_ATTEMPTS = 4
+
+
+def read_part(stream: IO[bytes], size: int) -> bytes:
+    """Up to `size` bytes; fewer only at the end of the stream."""
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def drain(stream: IO[bytes], into: list[bytes]) -> threading.Thread:
+    """Read a child's stderr on a thread, so a chatty child never blocks on a full pipe."""
+    thread = threading.Thread(target=lambda: into.append(stream.read()), daemon=True)
+    thread.start()
+    return thread
+
+
+def composite_checksum(part_digests: list[bytes]) -> str:
+    """S3's checksum of a multipart object: the SHA-256 of the parts' SHA-256s, then `-<parts>`."""
+    return base64.b64encode(hashlib.sha256(b"".join(part_digests)).digest()).decode() + f"-{len(part_digests)}"
+
+
+class Upload:
+    """One multipart upload, its parts sent from a thread while the dump goes on."""
+
+    def __init__(self, s3: Any, bucket: str, key: str, extra: Mapping[str, str]):
+        self.s3, self.bucket, self.key = s3, bucket, key
+        created = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="SHA256", **extra)
+        self.upload_id: str = created["UploadId"]
+        self.parts: list[dict[str, Any]] = []
+        self.digests: list[bytes] = []
+        self.size = 0
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_PARTS)
+        self._thread = threading.Thread(target=self._send_all, daemon=True)
+        self._thread.start()
+
+    def put(self, part: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self._queue.put(part)
+
+    def _send_all(self) -> None:
+        while (part := self._queue.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining, so the producer never blocks on a dead consumer
+            try:
+                self._send(part)
+            except BaseException as exc:
+                self.error = exc
+
+    def _send(self, part: bytes) -> None:
+        number = len(self.parts) + 1
+        digest = hashlib.sha256(part).digest()
+        checksum = base64.b64encode(digest).decode()
+        sent = self.s3.upload_part(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self.upload_id,
+            PartNumber=number,
+            Body=part,
+            ChecksumSHA256=checksum,  # S3 refuses the part if the bytes it got hash otherwise
+        )
+        self.parts.append({"PartNumber": number, "ETag": sent["ETag"], "ChecksumSHA256": checksum})
+        self.digests.append(digest)
+        self.size += len(part)
+
+    def finish(self) -> None:
+        """Wait for the parts in flight; a failed part is raised here."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def complete(self) -> None:
+        done = self.s3.complete_multipart_upload(
+            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
+        )
+        expected = composite_checksum(self.digests)
+        got = done.get("ChecksumSHA256")
+        if got is not None and got != expected:
+            raise JobError(f"s3://{self.bucket}/{self.key} has checksum {got}, the dump {expected}")
+
+    def abort(self) -> None:
+        self.error = self.error or JobError("aborted")
+        self._queue.put(None)  # the sender skips what is queued and stops
+        # what an abort cannot remove, the bucket's lifecycle rule does a day later
+        with contextlib.suppress(Exception):
+            self.s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
+
+
+def stream_dump(env: Mapping[str, str], upload: Upload) -> None:
+    """pg_dump into the upload and into `pg_restore -f /dev/null`; raises if either fails."""
+    dump = subprocess.Popen(
+        ["pg_dump", "--format=custom", "--compress=6"], env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    check = subprocess.Popen(
+        ["pg_restore", "--file", os.devnull], env=dict(env), stdin=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert dump.stdout and dump.stderr and check.stdin and check.stderr
+    dump_err: list[bytes] = []
+    check_err: list[bytes] = []
+    readers = [drain(dump.stderr, dump_err), drain(check.stderr, check_err)]
+    check_alive = True
+    try:
+        while part := read_part(dump.stdout, PART_BYTES):
+            if check_alive:
+                try:
+                    check.stdin.write(part)
+                except BrokenPipeError:  # the second reader gave up; its exit status says why
+                    check_alive = False
+            upload.put(part)
+    finally:
+        dump.stdout.close()
+        if check_alive:
+            with contextlib.suppress(BrokenPipeError):
+                check.stdin.close()
+        dump.wait()
+        check.wait()
+        for reader in readers:
+            reader.join()
+    if dump.returncode != 0:
+        raise JobError(f"pg_dump failed: {explain(child_error(dump.returncode, dump_err))}")
+    if check.returncode != 0:
+        why = explain(child_error(check.returncode, check_err))
+        raise JobError(f"the dump does not read back whole (pg_restore): {why}")
+    upload.finish()
+
+
+def child_error(returncode: int, stderr: list[bytes]) -> str:
+    text = b"".join(stderr).decode(errors="replace")
+    if returncode < 0:
+        return f"killed by signal {-returncode}" + (f": {text}" if text.strip() else "")
+    return text
 
 
 def backup(env: Mapping[str, str], now: dt.datetime) -> str:
@@ -29,50 +184,55 @@ def backup(env: Mapping[str, str], now: dt.datetime) -> str:
     if tables == "0":
         raise JobError(f"database {database} has no tables; refusing to store an empty backup (is PGDATABASE right?)")
     key = f"{prefix}{now:%Y-%m-%d}/{database}-{now.strftime(STAMP)}.dump"
+    kms_key = env.get("BACKUP_KMS_KEY_ARN", "")
+    extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key} if kms_key else {}
     s3 = s3_client(env)
     try:
-        s3.head_bucket(Bucket=bucket)  # fail before the dump, not after an hour of it
+        # Started before the dump: a missing bucket or refused credentials fail now, not after an hour.
+        upload = Upload(s3, bucket, key, extra)
     except Exception as exc:
         raise s3_error(exc, bucket) from None
-    with tempfile.TemporaryDirectory(prefix="pg-backup-") as tmp:
-        dump = Path(tmp) / "backup.dump"
-        # custom format: compressed, and pg_restore can restore it selectively
-        run(["pg_dump", "--format=custom", "--compress=6", "--file", str(dump)], env, "pg_dump")
-        run(["pg_restore", "--list", str(dump)], env, "checking the dump with pg_restore --list")
-        try:
-            # an object exists only once the whole upload completed; an aborted one leaves nothing
-            s3.upload_file(str(dump), bucket, key, ExtraArgs={"ChecksumAlgorithm": "SHA256"})
-            size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
-        except Exception as exc:
-            raise s3_error(exc, bucket) from None
-        if size != dump.stat().st_size:
-            raise JobError(f"s3://{bucket}/{key} has {size} bytes, the dump {dump.stat().st_size}")
-    publish_success(env)
-    return f"s3://{bucket}/{key}"
+    try:
+        stream_dump(env, upload)
+        upload.complete()
+    except JobError:
+        upload.abort()
+        raise
+    except Exception as exc:
+        upload.abort()
+        raise s3_error(exc, bucket) from None
+    where = f"s3://{bucket}/{key}"
+    try:
+        publish_success(env)
+    except Exception as exc:
+        raise JobError(
+            f"the backup is stored at {where} ({upload.size} bytes), but publishing {METRIC_NAME} failed after "
+            f"{METRIC_ATTEMPTS} attempts: {exc}"
+        ) from None
+    return where
 
 
-def publish_success(env: Mapping[str, str]) -> None:
+def publish_success(env: Mapping[str, str], sleep: Callable[[float], None] = time.sleep) -> None:
     cloudwatch = aws_client(
         env, "cloudwatch", env.get("METRICS_REGION", "us-east-1"), env.get("CLOUDWATCH_ENDPOINT_URL")
     )
-    try:
-        cloudwatch.put_metric_data(
-            Namespace=METRIC_NAMESPACE,
-            MetricData=[
-                {
-                    "MetricName": METRIC_NAME,
-                    "Dimensions": [
-                        {"Name": "App", "Value": setting(env, "APP")},
-                        {"Name": "Environment", "Value": setting(env, "ENVIRONMENT")},
-                    ],
-                    "Value": 1,
-                    "Unit": "Count",
-                }
-            ],
-        )
-    except Exception as exc:
-        # the backup is stored; the freshness alarm will page, and this says why
-        raise JobError(f"the backup is stored, but publishing {METRIC_NAME} failed: {exc}") from None
+    metric = {
+        "MetricName": METRIC_NAME,
+        "Dimensions": [
+            {"Name": "App", "Value": setting(env, "APP")},
+            {"Name": "Environment", "Value": setting(env, "ENVIRONMENT")},
+        ],
+        "Value": 1,
+        "Unit": "Count",
+    }
+    for attempt in range(1, METRIC_ATTEMPTS + 1):
+        try:
+            cloudwatch.put_metric_data(Namespace=METRIC_NAMESPACE, MetricData=[metric])
+            return
+        except Exception:
+            if attempt == METRIC_ATTEMPTS:
+                raise
+            sleep(2**attempt)  # 2, 4, 8 s: the whole retry stays under 15 s
 
 
 def main(env: Mapping[str, str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import shutil
 import socket
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ADMIN_PASSWORD = "drill-admin-secret"
 
@@ -141,17 +143,22 @@ class S3:
 
 
 @contextlib.contextmanager
-def moto_server(require_auth: bool = False) -> Iterator[S3]:
+def moto_server(require_auth: bool = False, unauthenticated: int | None = None) -> Iterator[S3]:
     """moto in server mode on a loopback port, in its own process; with require_auth, every request
-    must carry keys moto's IAM knows (none here), as a wrong key would against AWS."""
+    must carry keys moto's IAM knows (none here), as a wrong key would against AWS. `unauthenticated`
+    lets that many first requests through unchecked (moto's INITIAL_NO_AUTH_ACTION_COUNT)."""
     import sys
     import time
     import urllib.request
 
     port = free_port()
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "0" if require_auth else "inf"}
+    count = str(unauthenticated) if unauthenticated is not None else "0" if require_auth else "inf"
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": count}
+    # Under IAM enforcement, through tests/moto_iam_server.py: moto with CloudWatch's IAM prefix corrected.
+    module = "moto.server" if unauthenticated is None else "tests.moto_iam_server"
     server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", module, "-H", "127.0.0.1", "-p", str(port)],
+        cwd=Path(__file__).resolve().parent.parent,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -173,11 +180,98 @@ def moto_server(require_auth: bool = False) -> Iterator[S3]:
 
 
 @contextlib.contextmanager
-def postgres_and_s3() -> Iterator[tuple[Postgres, S3]]:
-    """Both servers, started side by side: each takes about a second to come up."""
+def side_by_side(*servers: contextlib.AbstractContextManager[Any]) -> Iterator[list[Any]]:
+    """Servers started at the same time (each takes about a second to come up), stopped together."""
     with contextlib.ExitStack() as stack:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            pg = pool.submit(stack.enter_context, postgres_server())
-            s3 = pool.submit(stack.enter_context, moto_server())
-            started = pg.result(), s3.result()
+        with ThreadPoolExecutor(max_workers=len(servers)) as pool:
+            started = [f.result() for f in [pool.submit(stack.enter_context, s) for s in servers]]
         yield started
+
+
+@contextlib.contextmanager
+def postgres_and_s3() -> Iterator[tuple[Postgres, S3]]:
+    with side_by_side(postgres_server(), moto_server()) as (pg, s3):
+        yield pg, s3
+
+
+ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+@dataclass(frozen=True)
+class EnforcingAws:
+    """moto with IAM enforcement on: every request is checked against the caller's policies.
+
+    `admin` sets the scene (buckets, roles); `identity(policy)` is a role that has exactly `policy` and
+    nothing else, assumed as the jobs on Fly assume theirs, as the keys a job reads from its environment.
+    """
+
+    endpoint: str
+    admin_keys: dict[str, str]
+
+    def client(self, service: str, keys: dict[str, str] | None = None) -> Any:
+        import boto3
+
+        k = keys or self.admin_keys
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=k["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=k["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=k.get("AWS_SESSION_TOKEN"),
+        )
+
+    def identity(self, role_name: str, policy: str) -> dict[str, str]:
+        iam = self.client("iam")
+        # moto checks trust on AssumeRole; the declared trust (Fly or GitHub OIDC) is tested on the plan,
+        # here only the permissions are under test, so the admin is the one trusted.
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": ADMIN_ARN}, "Action": "sts:AssumeRole"}],
+        }
+        iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.put_role_policy(RoleName=role_name, PolicyName="declared", PolicyDocument=policy)
+        arn = f"arn:aws:iam::{MOTO_ACCOUNT}:role/{role_name}"
+        creds = self.client("sts").assume_role(RoleArn=arn, RoleSessionName="integration")["Credentials"]
+        return {
+            "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": creds["SessionToken"],
+        }
+
+    def env(self, keys: dict[str, str]) -> dict[str, str]:
+        """What a job reads to reach this server as `keys`."""
+        return {
+            "S3_ENDPOINT_URL": self.endpoint,
+            "CLOUDWATCH_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": "us-east-1",
+            "METRICS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            **keys,
+        }
+
+
+MOTO_ACCOUNT = "123456789012"  # moto's default account, which the plan's fakes use too
+ADMIN_ARN = f"arn:aws:iam::{MOTO_ACCOUNT}:user/admin"
+
+
+@contextlib.contextmanager
+def enforcing_aws() -> Iterator[EnforcingAws]:
+    """The first three requests (unchecked) make an admin user; every later one is checked."""
+    with moto_server(unauthenticated=3) as server:
+        import boto3
+
+        iam = boto3.client(
+            "iam",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="bootstrap",
+            aws_secret_access_key="bootstrap",
+        )
+        iam.create_user(UserName="admin")
+        iam.put_user_policy(UserName="admin", PolicyName="admin", PolicyDocument=json.dumps(ADMIN_POLICY))
+        key = iam.create_access_key(UserName="admin")["AccessKey"]
+        yield EnforcingAws(
+            server.endpoint,
+            {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]},
+        )

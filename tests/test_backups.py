@@ -164,7 +164,7 @@ def test_kms_encryption_option_uses_the_stack_key_with_bucket_keys(synth: SynthF
             "bucketKeyEnabled": True,
         }
     ]
-    assert statements(s.get(ROLE_POLICY, "backup-access-writer"))[1] == {
+    assert statements(s.get(ROLE_POLICY, "backup-access-writer"))[2] == {
         "Sid": "EncryptBackups",
         "Effect": "Allow",
         "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
