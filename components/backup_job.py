@@ -83,7 +83,7 @@ class DatabaseBackupJob(pulumi.ComponentResource):
             drill_env = {
                 **common,
                 "AWS_ROLE_ARN": args.reader_role_arn,
-                **drill.job_env(),
+                **drill.job_env(pg.schema_name),
             }
             self.machines["restore-drill"] = self._machine(
                 name,

@@ -75,19 +75,44 @@ class PostgresDatabase(pulumi.ComponentResource):
         on_server = pulumi.ResourceOptions(parent=self, provider=self.provider)
         stateful = pulumi.ResourceOptions.merge(on_server, pulumi.ResourceOptions(protect=args.protect))
         self.owner = postgresql.Role(f"{name}-owner", name=cfg.owner_role, login=False, opts=on_server)
+        # A non-superuser admin (Supabase, RDS) acts on the database's privileges only as a member of its
+        # owner: the provider makes itself one for schemas, tables and default privileges
+        # (withRolesGranted in postgresql/helpers.go) but not for database grants (getRolesToGrant in
+        # resource_postgresql_grant.go returns no owner for object_type database), so without this
+        # REVOKE ... FROM PUBLIC and GRANT CONNECT do nothing and read back as a diff forever.
+        self.admin_membership = (
+            None
+            if cfg.superuser
+            else postgresql.GrantRole(
+                f"{name}-admin-in-owner",
+                role=cfg.admin_user,
+                grant_role=self.owner.name,
+                opts=on_server,
+            )
+        )
         self.database = postgresql.Database(
             f"{name}-database",
             name=cfg.database,
             owner=self.owner.name,
             connection_limit=cfg.database_connection_limit,
-            opts=stateful,
+            opts=pulumi.ResourceOptions.merge(
+                stateful, pulumi.ResourceOptions(depends_on=[self.admin_membership] if self.admin_membership else [])
+            ),
         )
         self.schema = postgresql.Schema(
             f"{name}-schema", name=cfg.schema_name, database=self.database.name, owner=self.owner.name, opts=stateful
         )
         current = args.current
+        # The migrator works as the owner: at login it switches to the owner role (ALTER ROLE ... SET role),
+        # with the app schema first on its search_path, so an unqualified CREATE TABLE makes a table the
+        # owner owns in the app schema, which is what the default privileges below are declared for.
         self.migrator = self._login(
-            f"{name}-migrator", _of(cfg.migrator), current[cfg.migrator.password_secret], [self.owner.name]
+            f"{name}-migrator",
+            _of(cfg.migrator),
+            current[cfg.migrator.password_secret],
+            [self.owner.name],
+            assume_role=self.owner.name,
+            search_paths=[cfg.schema_name],
         )
         self.app = postgresql.Role(f"{name}-app", name=cfg.app.name, login=False, opts=on_server)
         self.app_logins = {
@@ -102,7 +127,13 @@ class PostgresDatabase(pulumi.ComponentResource):
             )
             for slot, password in sorted(args.slots[cfg.app.password_secret].items())
         }
-        self.readonly = self._login(f"{name}-readonly", _of(cfg.readonly), current[cfg.readonly.password_secret], [])
+        self.readonly = self._login(
+            f"{name}-readonly",
+            _of(cfg.readonly),
+            current[cfg.readonly.password_secret],
+            [],
+            search_paths=[cfg.schema_name],  # analytics' unqualified queries find the app's tables
+        )
         self.backup = self._login(
             f"{name}-backup", _of(cfg.backup), current[cfg.backup.password_secret], [self.readonly.name]
         )

@@ -1,7 +1,7 @@
 """Runbook 000's quarterly restore test: the newest backup, restored into a scratch database and checked.
 
 Settings from the environment: DRILL_DATABASE_URL (a server where the drill may create a database),
-BACKUP_BUCKET, BACKUP_PREFIX, DRILL_TABLES (`table[:timestamp column],…`), RPO_HOURS, RTO_HOURS,
+BACKUP_BUCKET, BACKUP_PREFIX, DRILL_TABLES (`table[:timestamp column],…`), DRILL_SCHEMA, RPO_HOURS, RTO_HOURS,
 AWS_REGION; AWS credentials of the backup reader role from the default chain. The scratch database is
 dropped whatever happens. Exits 1 with one line on stderr when anything fails.
 """
@@ -100,7 +100,9 @@ def drill(env: Mapping[str, str], now: dt.datetime) -> Result:
                 env,
                 "pg_restore",
             )
-            rows = check(env, url, tables, now, rpo)
+            # the tables are checked where the migrator made them (the app schema), then in public
+            schema = env.get("DRILL_SCHEMA", "public")
+            rows = check({**env, "PGOPTIONS": f"-c search_path={schema},public"}, url, tables, now, rpo)
             seconds = time.monotonic() - started
         finally:
             psql(env, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)', admin)

@@ -57,7 +57,7 @@ def restore_drill(stack_file: StackFile, bucket: str | None, target_url: str | N
         "DRILL_DATABASE_URL": target,
         "BACKUP_BUCKET": bucket or bucket_from_pulumi(stack_file.stack),
         "BACKUP_PREFIX": prefix,
-        **pg.restore_drill.job_env(),
+        **pg.restore_drill.job_env(pg.schema_name),
     }
     try:
         return drill(env, now).report()

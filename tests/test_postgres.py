@@ -44,13 +44,23 @@ def test_an_explicit_provider_from_the_stack_config(prod: Synth) -> None:
         "database": "postgres",
         "username": "postgres",
         "sslmode": "require",
-        "superuser": "false",  # a managed server has no true superuser
+        # Fly Postgres's postgres role is a superuser (fly.io/docs/postgres/managing/users-and-roles/)
+        "superuser": "true",
     }
+    assert prod.of_type("postgresql:index/grantRole:GrantRole") == []
     assert "password" in provider.secret_paths
     # every server-side resource goes through it
     on_server = [r for r in prod.resources if r.type.startswith("postgresql:")]
     assert len(on_server) == 7 + 1 + 1 + 9 + 4  # roles, database, schema, grants, default privileges
     assert {r.provider.rsplit("::", 1)[0] for r in on_server} == {provider.urn}
+
+
+def test_a_non_superuser_admin_is_made_a_member_of_the_owner_before_the_database(synth: SynthFn) -> None:
+    rds = synth("prod", {"platform:postgres": {"managedBy": "rds", "adminUser": "platform_admin"}})
+    assert rds.get("pulumi:providers:postgresql", "postgres").inputs["superuser"] == "false"
+    membership = rds.get("postgresql:index/grantRole:GrantRole", "postgres-admin-in-owner")
+    assert membership.inputs == {"role": "platform_admin", "grantRole": "learning_accelerator_owner"}
+    assert membership.urn in rds.get("postgresql:index/database:Database", "postgres-database").dependencies
 
 
 def test_database_schema_and_roles(prod: Synth) -> None:

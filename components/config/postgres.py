@@ -62,10 +62,16 @@ class RestoreDrill(Model):
     schedule: Literal["monthly"] | None = None
     target_url_secret: SecretName | None = None  # a server where the drill may create a scratch database
 
-    def job_env(self) -> dict[str, str]:
-        """What jobs.restore_drill reads: DRILL_TABLES as `table[:timestamp column],…`, RPO_HOURS, RTO_HOURS."""
+    def job_env(self, schema: str) -> dict[str, str]:
+        """What jobs.restore_drill reads: DRILL_TABLES as `table[:timestamp column],…` (in DRILL_SCHEMA, the
+        schema the migrator creates them in), RPO_HOURS, RTO_HOURS."""
         tables = ",".join(f"{t.table}:{t.newest_column}" if t.newest_column else t.table for t in self.tables)
-        return {"DRILL_TABLES": tables, "RPO_HOURS": str(self.rpo_hours), "RTO_HOURS": str(self.rto_hours)}
+        return {
+            "DRILL_TABLES": tables,
+            "DRILL_SCHEMA": schema,
+            "RPO_HOURS": str(self.rpo_hours),
+            "RTO_HOURS": str(self.rto_hours),
+        }
 
     @model_validator(mode="after")
     def _scheduled_needs_a_target(self) -> RestoreDrill:
@@ -142,8 +148,9 @@ class PostgresConfig(Model):
 
     @property
     def superuser(self) -> bool:
-        # Managed servers give no true superuser (Supabase's postgres role is not one).
-        return self.managed_by == "self-hosted"
+        # Fly Postgres's `postgres` role is a superuser (fly.io/docs/postgres/managing/users-and-roles/);
+        # Supabase's, Prisma's and RDS's admins are not.
+        return self.managed_by in ("fly", "self-hosted")
 
     def secrets(self) -> list[str]:
         return [self.app.password_secret, self.migrator.password_secret, self.readonly.password_secret]
