@@ -69,7 +69,6 @@ class DatabaseBackupJob(pulumi.ComponentResource):
         self.machines = {
             "backup": self._machine(
                 name,
-                job.app,
                 "backup",
                 job.schedule,
                 ["python", "-m", "jobs.pg_backup"],
@@ -87,7 +86,6 @@ class DatabaseBackupJob(pulumi.ComponentResource):
             }
             self.machines["restore-drill"] = self._machine(
                 name,
-                job.app,
                 "restore-drill",
                 drill.schedule,
                 ["python", "-m", "jobs.restore_drill"],
@@ -100,7 +98,6 @@ class DatabaseBackupJob(pulumi.ComponentResource):
     def _machine(
         self,
         name: str,
-        app: str,
         purpose: str,
         schedule: str,
         cmd: list[str],
@@ -112,8 +109,7 @@ class DatabaseBackupJob(pulumi.ComponentResource):
         return flyio.Machine(
             f"{name}-{purpose}",
             app=self.app.name,
-            region=job.region,
-            name=f"{app}-{purpose}",
+            region=job.region,  # no `name`: pulumi-flyio drops it (see components/fly.py)
             config=fly.FlyMachineConfigArgs(
                 image=job.image,
                 schedule=schedule,

@@ -27,6 +27,11 @@ def machine_names(app: str, regions: Mapping[str, int]) -> list[tuple[str, int, 
     return [(region, i, f"{app}-{region}-{i}") for region in sorted(regions) for i in range(1, regions[region] + 1)]
 
 
+def primary_region(cfg: FlyConfig) -> str:
+    """The region with the most machines (the first by name among equals): where the v6 address is allocated."""
+    return min((r for r, n in cfg.regions.items() if n), key=lambda r: (-cfg.regions[r], r))
+
+
 def served_metadata(served: Mapping[str, int]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(served.items()))
 
@@ -91,19 +96,33 @@ class FlyApi(pulumi.ComponentResource):
             if args.secret_env
             else None
         )
+        # An app made through the Machines API has no public address until one is allocated: without these
+        # <app>.fly.dev does not resolve. The provider replaces an Ip on any change (ipDiffOpts in
+        # provider/pkg/provider/ip.go), and a new address breaks whoever pinned the old one: protected in prod.
+        address = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        self.ips = [
+            flyio.IP(f"{name}-ipv4", app=self.app.name, addr_type="shared_v4", opts=address),
+            # the provider requires a region for any address but a shared v4 (IP.Create in ip.go)
+            flyio.IP(f"{name}-ipv6", app=self.app.name, addr_type="v6", region=primary_region(cfg), opts=address),
+        ]
         config = machine_config(cfg, args.served)
         self.machines: dict[str, flyio.Machine] = {}
         previous_in_region: dict[str, flyio.Machine] = {}
         for region, index, machine_name in machine_names(cfg.app, cfg.regions):
-            # Each machine waits for the one before it in its region: a rolling update, one machine
-            # per region at a time, while the other regions keep serving.
+            # Each machine waits for the one before it in its region. With the bluegreen strategy the
+            # provider's Update starts a new machine, waits for it to be started and for every check to
+            # pass (waitForChecks, about 95 s at most), and only then destroys the old one
+            # (provider/pkg/provider/machine.go); "immediate" returns once the update call does.
             depends: list[pulumi.Resource] = [m for m in (previous_in_region.get(region), self.secrets) if m]
             machine = flyio.Machine(
                 f"{name}-{region}-{index}",
                 app=self.app.name,
                 region=region,
-                name=machine_name,
+                # No `name`: the provider sends none to Fly (Create and Update set Name = nil) and keeps
+                # none in state, so a name diffs on every preview and restarts every machine on every up.
+                # A machine is known by its logical name and the ID Fly gives it.
                 config=config,
+                deployment_strategy="bluegreen",
                 # Logical names once were the machine names; the alias keeps existing machines' URNs.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends, aliases=[pulumi.Alias(name=machine_name)]),
             )

@@ -18,6 +18,7 @@ STATEFUL = (
     "postgresql:index/database:Database",
     "postgresql:index/schema:Schema",
     "flyio:index:App",
+    "flyio:index:IP",  # a replaced address breaks whoever pinned it
     "vercel:index/project:Project",
 )
 

@@ -45,6 +45,7 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "flyio:index:App": 2,  # the API and the backup job
         "flyio:index:Secrets": 2,
         "flyio:index:Machine": 4,
+        "flyio:index:IP": 2,  # shared IPv4 and IPv6: an API-made app has no address otherwise
         "random:index/randomPassword:RandomPassword": 5,
         "platform:data:PostgresDatabase": 1,
         "pulumi:providers:postgresql": 1,
@@ -112,6 +113,7 @@ def test_prod_protects_every_bucket_and_key_and_staging_none(prod: Synth, stagin
         [(BUCKET, n) for n in ("backups", "backups-access-logs", "backups-replica", "backups-replica-access-logs")]
         + [(KEY, "keys-general"), (KEY, "keys-alerts"), ("vercel:index/project:Project", "frontend")]
         + [("flyio:index:App", "api"), ("flyio:index:App", "database-backup")]
+        + [("flyio:index:IP", "api-ipv4"), ("flyio:index:IP", "api-ipv6")]
         + [("postgresql:index/database:Database", "postgres-database")]
         + [("postgresql:index/schema:Schema", "postgres-schema")]
     )
