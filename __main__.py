@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components.alert_routing import TOPIC_PUBLISHERS
 from components.alerting import Alerting, AlertingArgs
-from components.backup_access import BackupAccess, BackupAccessArgs
+from components.backup_access import BackupAccess, BackupAccessArgs, drill_machines
 from components.backup_job import BackupJobArgs, DatabaseBackupJob
 from components.backups import BackupStorage, BackupStorageArgs
 from components.config import ALERTS_KEY, ALERTS_REGION
@@ -80,6 +80,7 @@ if cfg.backups is not None:
             reader=cfg.backups.reader,
             tags=cfg.tags(),
             kms_key_arn=backup_key_arn,
+            drill_machines=drill_machines(cfg.postgres),
         ),
     )
     pulumi.export("backupBucket", backups.primary.bucket.bucket)

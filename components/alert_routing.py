@@ -59,7 +59,6 @@ class AlertRouting(pulumi.ComponentResource):
         super().__init__("platform:alerts:AlertRouting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.topics: dict[str, aws.sns.Topic] = {}
-        chatbot_role: aws.iam.Role | None = None
         for severity, channels in sorted(args.channels.items()):
             level = severity.lower()
             topic = aws.sns.Topic(
@@ -102,24 +101,38 @@ class AlertRouting(pulumi.ComponentResource):
                         region=ALERTS_REGION,
                         opts=child,
                     )
-            if channels.slack is not None:
-                if chatbot_role is None:
-                    chatbot_role = self._chatbot_role(name, args)
-                aws.chatbot.SlackChannelConfiguration(
-                    f"{name}-{level}-slack",
-                    configuration_name=f"{args.app}-{args.environment}-{level}",
-                    iam_role_arn=chatbot_role.arn,
-                    slack_team_id=channels.slack.workspace_id,
-                    slack_channel_id=channels.slack.channel_id,
-                    sns_topic_arns=[topic.arn],
-                    guardrail_policy_arns=[CHATBOT_GUARDRAIL],
-                    logging_level="ERROR",
-                    region=CHATBOT_REGION,
-                    tags=args.tags,
-                    opts=child,
-                )
+        self._slack(name, args)
         self.topic_arns = {s: t.arn for s, t in self.topics.items()}
         self.register_outputs({"topicArns": self.topic_arns})
+
+    def _slack(self, name: str, args: AlertRoutingArgs) -> None:
+        """One Chatbot configuration per Slack channel, carrying every severity's topic that routes there:
+        AWS Chatbot allows one configuration per channel per account, and a second fails `pulumi up` with
+        "has already been configured". It keeps the name of the most severe level it carries, so adding a
+        severity to a channel is an in-place update of its topics; a rename is delete-before-replace,
+        since the new one could not be created while the old one holds the channel."""
+        by_channel: dict[tuple[str, str], list[str]] = {}
+        for severity, channels in sorted(args.channels.items()):
+            if channels.slack is not None:
+                by_channel.setdefault((channels.slack.workspace_id, channels.slack.channel_id), []).append(severity)
+        if not by_channel:
+            return
+        role = self._chatbot_role(name, args)
+        for (workspace, channel), severities in sorted(by_channel.items(), key=lambda kv: kv[1][0]):
+            level = severities[0].lower()
+            aws.chatbot.SlackChannelConfiguration(
+                f"{name}-{level}-slack",
+                configuration_name=f"{args.app}-{args.environment}-{level}",
+                iam_role_arn=role.arn,
+                slack_team_id=workspace,
+                slack_channel_id=channel,
+                sns_topic_arns=[self.topics[s].arn for s in severities],
+                guardrail_policy_arns=[CHATBOT_GUARDRAIL],
+                logging_level="ERROR",
+                region=CHATBOT_REGION,
+                tags=args.tags,
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+            )
 
     def _chatbot_role(self, name: str, args: AlertRoutingArgs) -> aws.iam.Role:
         role = aws.iam.Role(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.config import Trust
+from components.config import PostgresConfig, Trust
+from components.config.backups import FlyTrust
 from components.policies import Statement, document
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -25,10 +26,26 @@ class BackupAccessArgs:
     reader: Trust
     tags: dict[str, str]
     kms_key_arn: pulumi.Input[str] | None = None
+    # The scheduled restore drill's Fly app: its machines assume the reader with Fly's OIDC token too.
+    drill_machines: FlyTrust | None = None
 
 
-def trust_policy(trust: Trust, account_id: str) -> str:
+def drill_machines(pg: PostgresConfig | None) -> FlyTrust | None:
+    """The Fly app whose scheduled machine runs the restore drill (the backup job's app), if one is scheduled."""
+    if pg is None or pg.backup_job is None or pg.restore_drill is None or pg.restore_drill.schedule is None:
+        return None
+    return FlyTrust(org=pg.backup_job.org, app=pg.backup_job.app)
+
+
+def trust_policy(trust: Trust, account_id: str, also: FlyTrust | None = None) -> str:
     """Who may assume the role. The OIDC providers are account-wide and created once, outside this stack."""
+    statements = [trust_statement(trust, account_id)]
+    if also is not None and also != trust.fly:
+        statements.append(trust_statement(Trust(fly=also), account_id))
+    return document(statements)
+
+
+def trust_statement(trust: Trust, account_id: str) -> Statement:
     if trust.github is not None:
         provider = f"arn:aws:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"
         statement: Statement = {
@@ -64,7 +81,7 @@ def trust_policy(trust: Trust, account_id: str) -> str:
             "Action": "sts:AssumeRole",
             "Condition": {"StringEquals": {"aws:PrincipalOrgID": trust.aws.principal_org_id}},
         }
-    return document([statement])
+    return statement
 
 
 def writer_policy(bucket_arn: str, prefix: str, kms_key_arn: str | None) -> str:
@@ -134,6 +151,7 @@ class BackupAccess(pulumi.ComponentResource):
             f"{name}-writer",
             f"{args.app}-{args.environment}-backup-writer",
             args.writer,
+            None,
             args,
             pulumi.Output.all(args.bucket_arn, key).apply(lambda a: writer_policy(a[0], args.prefix, a[1] or None)),
             f"Writes new {args.app} {args.environment} backups under {args.prefix}; cannot read or delete",
@@ -142,6 +160,7 @@ class BackupAccess(pulumi.ComponentResource):
             f"{name}-reader",
             f"{args.app}-{args.environment}-backup-reader",
             args.reader,
+            args.drill_machines,
             args,
             pulumi.Output.all(args.bucket_arn, key).apply(lambda a: reader_policy(a[0], a[1] or None)),
             f"Reads {args.app} {args.environment} backups and their versions for restores",
@@ -153,6 +172,7 @@ class BackupAccess(pulumi.ComponentResource):
         name: str,
         role_name: str,
         trust: Trust,
+        also: FlyTrust | None,
         args: BackupAccessArgs,
         policy: pulumi.Output[str],
         description: str,
@@ -161,7 +181,7 @@ class BackupAccess(pulumi.ComponentResource):
             name,
             name=role_name,
             description=description,
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(lambda a: trust_policy(trust, a)),
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(lambda a: trust_policy(trust, a, also)),
             max_session_duration=3600,
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),

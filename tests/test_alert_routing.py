@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from ops.synth import ACCOUNT_ID, Synth
+from components.config.stack import shared_slack_channels
+from ops.synth import ACCOUNT_ID, Synth, synthesize_stack
 from tests.helpers import (
     CHATBOT,
     PREFIX,
     SUBSCRIPTION,
+    TODAY,
     TOPIC,
     TOPIC_POLICY,
+    load_with,
     statements,
     topic,
 )
@@ -75,12 +78,44 @@ def test_subscribers_per_severity(prod: Synth) -> None:
     } == {
         "slackTeamId": "T0EXAMPLE1",
         "slackChannelId": "C0INCIDENT1",
-        "snsTopicArns": [topic("P1")],
+        # P1 and P2 both route to #incidents: Chatbot allows one configuration per channel per account
+        "snsTopicArns": [topic("P1"), topic("P2")],
         "guardrailPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
         "region": "us-east-2",
     }
-    assert sorted(r.name for r in prod.of_type(CHATBOT)) == [
-        "alerts-routing-p1-slack",
-        "alerts-routing-p2-slack",
-        "alerts-routing-p3-slack",
+    assert slack.delete_before_replace  # a new one could not be created while the old one holds the channel
+    assert sorted(r.name for r in prod.of_type(CHATBOT)) == ["alerts-routing-p1-slack", "alerts-routing-p3-slack"]
+
+
+def test_no_stack_configures_a_slack_channel_twice() -> None:
+    from ops.stackfile import ROOT
+
+    for path in sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")]):
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        synth = synthesize_stack(str(path), today=TODAY)
+        channels = [r.inputs["slackChannelId"] for r in synth.of_type(CHATBOT)]
+        assert len(channels) == len(set(channels)), (stack, channels)
+
+
+def test_two_stacks_of_one_account_may_not_share_a_slack_channel() -> None:
+    account = {"platform:accountId": "111122223333"}
+    prod = load_with("prod", account)
+    staging_on_incidents = load_with(
+        "staging",
+        {
+            **account,
+            "platform:alerts": {
+                "channels": {"P1": {"slack": {"workspaceId": "T0EXAMPLE1", "channelId": "C0INCIDENT1"}}}
+            },
+        },
+    )
+    # staging already shares prod's #monitoring: in one account, the second `pulumi up` would fail
+    assert shared_slack_channels({"prod": prod, "staging": staging_on_incidents}) == [
+        f"account 111122223333: Slack channel {channel} (workspace T0EXAMPLE1) is configured by stacks prod, "
+        "staging; Chatbot allows one configuration per channel per account"
+        for channel in ("C0INCIDENT1", "C0MONITOR01")
     ]
+    # stacks that do not say their account are not compared, and other accounts do not clash
+    assert shared_slack_channels({"prod": prod, "staging": load_with("staging", {})}) == []
+    elsewhere = load_with("prod", {"platform:accountId": "444455556666"})
+    assert shared_slack_channels({"prod": prod, "prod-elsewhere": elsewhere}) == []

@@ -124,3 +124,43 @@ def test_trust_policies_per_kind(prod: Synth, staging: Synth, synth: SynthFn) ->
             },
         }
     ]
+
+
+def test_a_scheduled_drill_machine_may_assume_the_reader(prod: Synth, synth: SynthFn) -> None:
+    # prod's drill runs from the ops account: the reader trusts that role only
+    assert len(statements(prod.get(ROLE, "backup-access-reader"), "assumeRolePolicy")) == 1
+    scheduled = synth(
+        "prod",
+        {
+            "platform:postgres": {"restoreDrill": {"schedule": "monthly", "targetUrlSecret": "DRILL_DATABASE_URL"}},
+            "platform:secrets": {
+                "items": {
+                    "DRILL_DATABASE_URL": {
+                        "kind": "provided",
+                        "rotationDays": 90,
+                        "rotation": {"generation": 1, "lastRotated": "2026-11-02"},
+                    }
+                }
+            },
+        },
+    )
+    host = "oidc.fly.io/learning-accelerator"
+    # the drill machine runs in the backup job's Fly app with AWS_ROLE_ARN = the reader (Fly OIDC)
+    drill = scheduled.get("flyio:index:Machine", "database-backup-restore-drill")
+    assert drill.inputs["config"]["env"]["AWS_ROLE_ARN"] == scheduled.outputs["backupReaderRoleArn"]
+    assert statements(scheduled.get(ROLE, "backup-access-reader"), "assumeRolePolicy") == [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ["arn:aws:iam::111122223333:role/restore-drill"]},
+            "Action": "sts:AssumeRole",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host}"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {f"{host}:aud": "sts.amazonaws.com"},
+                "StringLike": {f"{host}:sub": "learning-accelerator:learning-accelerator-db-backup:*"},
+            },
+        },
+    ]

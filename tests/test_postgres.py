@@ -17,7 +17,9 @@ from tests.helpers import (
     api_machines,
     changed,
     copy_stack_files,
+    deep_merge,
     error_of,
+    load_with,
     stack_config,
 )
 
@@ -289,3 +291,15 @@ def test_the_admin_password_in_plain_text_is_refused() -> None:
 def test_staging_may_connect_without_tls(synth: SynthFn) -> None:
     s = synth("staging", {P: {"sslmode": "disable", "host": "localhost"}})
     assert s.get("pulumi:providers:postgresql", "postgres").inputs["sslmode"] == "disable"
+
+
+def test_supabase_direct_host_needs_the_ipv4_add_on_or_the_pooler() -> None:
+    direct = {"platform:postgres": {"managedBy": "supabase", "host": "db.abcdefghijklmnopqrst.supabase.co"}}
+    assert error_of("prod", direct).splitlines()[-1] == (
+        "  - platform:postgres.host: 'db.abcdefghijklmnopqrst.supabase.co' is Supabase's direct host, which is "
+        "IPv6-only without the IPv4 add-on, and GitHub-hosted runners have no IPv6: use the session pooler host "
+        "(aws-0-<region>.pooler.supabase.com), or set ipv4: true if the project has the add-on"
+    )
+    assert load_with("prod", deep_merge(direct, {"platform:postgres": {"ipv4": True}})).postgres is not None
+    pooler = {"platform:postgres": {"managedBy": "supabase", "host": "aws-0-us-east-1.pooler.supabase.com"}}
+    assert load_with("prod", pooler).postgres is not None

@@ -60,7 +60,7 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "aws:sns/topic:Topic": 3,
         "aws:sns/topicPolicy:TopicPolicy": 3,
         "aws:sns/topicSubscription:TopicSubscription": 2,
-        "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": 3,
+        "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": 2,  # one per channel
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
         "platform:alerts:HealthChecks": 1,
         "aws:route53/healthCheck:HealthCheck": 2,

@@ -6,6 +6,7 @@ connections, idle-in-transaction sessions killed after 10 minutes, queries logge
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -16,6 +17,8 @@ from components.config.secrets import Consumer
 # A PostgreSQL identifier we create: lowercase, so it never needs quoting, and at most 63 bytes.
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
 Managed = Literal["supabase", "fly", "prisma", "rds", "self-hosted"]
+# Supabase's direct host; IPv6-only unless the IPv4 add-on is bought (supabase.com/docs/guides/platform/ipv4-address)
+SUPABASE_DIRECT_HOST = re.compile(r"^db\.[a-z0-9]+\.supabase\.co$")
 SslMode = Literal["disable", "require", "verify-ca", "verify-full"]
 
 
@@ -113,6 +116,8 @@ class PostgresConfig(Model):
     restore_drill: RestoreDrill | None = None
     # runbook 001: log_min_duration_statement = 1000; a server setting, see the README
     slow_query_ms: int = Field(default=1000, ge=-1, le=3_600_000)
+    # Supabase: the project has the IPv4 add-on, so its direct host answers on IPv4 too
+    ipv4: bool = False
 
     @model_validator(mode="after")
     def _fits(self) -> PostgresConfig:
@@ -136,6 +141,15 @@ class PostgresConfig(Model):
         for where, limit in logins.items():
             if limit > self.database_connection_limit:
                 problems.append((where, f"{limit} exceeds databaseConnectionLimit ({self.database_connection_limit})"))
+        if self.managed_by == "supabase" and SUPABASE_DIRECT_HOST.match(self.host) and not self.ipv4:
+            problems.append(
+                (
+                    "host",
+                    f"{self.host!r} is Supabase's direct host, which is IPv6-only without the IPv4 add-on, and "
+                    "GitHub-hosted runners have no IPv6: use the session pooler host "
+                    "(aws-0-<region>.pooler.supabase.com), or set ipv4: true if the project has the add-on",
+                )
+            )
         names = [self.app.name, f"{self.app.name}_a", f"{self.app.name}_b", self.owner_role]
         names += [self.migrator.name, self.readonly.name, self.backup.name, self.admin_user]
         problems += [("", f"role {n!r} is named twice") for n in sorted({n for n in names if names.count(n) > 1})]

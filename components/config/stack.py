@@ -9,7 +9,7 @@ from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_val
 
 from components.config.alerts import ALERTS_REGION, AlertsConfig
 from components.config.backups import BackupsConfig
-from components.config.base import AwsRegion, Environment, Model, Slug, raise_if
+from components.config.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
 from components.config.fly import FlyConfig
 from components.config.keys import KeysConfig
 from components.config.postgres import AppRoles, LoginRole, PostgresConfig
@@ -51,6 +51,9 @@ class StackConfig(Model):
     aws_region: AwsRegion = Field(alias="aws:region")
     data_classification: Literal["public", "internal", "confidential", "restricted"] = "confidential"
     protect: bool | None = None  # None: the environment decides
+    # The AWS account the stack deploys to. Optional; where given, checks that span stacks of one account
+    # (a Slack channel Chatbot may configure only once per account) can run across stack files.
+    account_id: AccountId | None = None
     keys: KeysConfig | None = None
     backups: BackupsConfig | None = None
     secrets: SecretsConfig | None = None
@@ -249,3 +252,22 @@ class StackConfig(Model):
             "managed-by": "pulumi",
             "data-classification": classification or self.data_classification,
         }
+
+
+def shared_slack_channels(stacks: dict[str, StackConfig]) -> list[str]:
+    """Slack channels two stacks of one AWS account both configure in Chatbot, which allows one configuration
+    per channel per account: the second stack's `pulumi up` would fail. Stacks without accountId are not
+    compared (one stack file cannot know which others share its account)."""
+    owners: dict[tuple[str, str, str], list[str]] = {}
+    for stack, cfg in sorted(stacks.items()):
+        if cfg.account_id is None or cfg.alerts is None:
+            continue
+        channels = {(c.slack.workspace_id, c.slack.channel_id) for c in cfg.alerts.channels.values() if c.slack}
+        for workspace, channel in sorted(channels):
+            owners.setdefault((cfg.account_id, workspace, channel), []).append(stack)
+    return [
+        f"account {account}: Slack channel {channel} (workspace {workspace}) is configured by stacks "
+        f"{', '.join(names)}; Chatbot allows one configuration per channel per account"
+        for (account, workspace, channel), names in sorted(owners.items())
+        if len(names) > 1
+    ]
