@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from components.config.catalogues import looks_secret
@@ -23,6 +23,16 @@ STATEFUL = (
 )
 
 
+def _known(props: Mapping[str, Any], key: str) -> Any:
+    """A prop that only helps match resources: unknown during a preview is as good as absent."""
+    from policy.controls import Unknown
+
+    try:
+        return props.get(key)
+    except Unknown:
+        return None
+
+
 def _siblings(resources: list[Res], bucket: Res, type_: str) -> list[Res]:
     return [r for r in resources if r.type == type_ and r.parent == bucket.parent and r.name == bucket.name]
 
@@ -33,11 +43,11 @@ def _statements(document: Any) -> list[dict[str, Any]]:
             document = json.loads(document)
         except json.JSONDecodeError:
             return []
-    statements = (document or {}).get("Statement", []) if isinstance(document, dict) else []
+    statements = (document or {}).get("Statement", []) if isinstance(document, Mapping) else []
     return [statements] if isinstance(statements, dict) else list(statements)
 
 
-def bucket_setting(type_: str, ok: Callable[[dict[str, Any]], bool], missing: str) -> Check:
+def bucket_setting(type_: str, ok: Callable[[Mapping[str, Any]], bool], missing: str) -> Check:
     def check(resources: list[Res], prod: bool) -> Iterable[tuple[Res, str]]:
         for bucket in (r for r in resources if r.type == BUCKET):
             found = _siblings(resources, bucket, type_)
@@ -47,22 +57,22 @@ def bucket_setting(type_: str, ok: Callable[[dict[str, Any]], bool], missing: st
     return check
 
 
-def versioned(props: dict[str, Any]) -> bool:
+def versioned(props: Mapping[str, Any]) -> bool:
     return (props.get("versioningConfiguration") or {}).get("status") == "Enabled"
 
 
-def encrypted(props: dict[str, Any]) -> bool:
+def encrypted(props: Mapping[str, Any]) -> bool:
     rules = props.get("rules") or []
     algorithms = [(r.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") for r in rules]
     return bool(algorithms) and all(a in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms)
 
 
-def private(props: dict[str, Any]) -> bool:
+def private(props: Mapping[str, Any]) -> bool:
     keys = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     return all(props.get(k) is True for k in keys)
 
 
-def tls_only(props: dict[str, Any]) -> bool:
+def tls_only(props: Mapping[str, Any]) -> bool:
     return any(
         s.get("Effect") == "Deny"
         and (s.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
@@ -70,7 +80,7 @@ def tls_only(props: dict[str, Any]) -> bool:
     )
 
 
-def lifecycle(props: dict[str, Any]) -> bool:
+def lifecycle(props: Mapping[str, Any]) -> bool:
     rules = [r for r in props.get("rules") or [] if r.get("status") == "Enabled"]
     return bool(rules) and all(r.get("abortIncompleteMultipartUpload") for r in rules)
 
@@ -161,7 +171,7 @@ def trust(resources: list[Res], prod: bool) -> Iterable[tuple[Res, str]]:
 def logged(resources: list[Res], prod: bool) -> Iterable[tuple[Res, str]]:
     loggings = [r for r in resources if r.type == "aws:s3/bucketLogging:BucketLogging"]
     # by the physical name where it is known, else by this program's naming (<bucket>-access-logs)
-    logged = {r.props.get("bucket") for r in loggings} | {r.name.removesuffix("-access-logs") for r in loggings}
+    logged = {_known(r.props, "bucket") for r in loggings} | {r.name.removesuffix("-access-logs") for r in loggings}
     for bucket in (r for r in resources if r.type == BUCKET):
         is_log_bucket = (bucket.props.get("tags") or {}).get("purpose") == "s3-access-logs"
         if not is_log_bucket and not {bucket.props.get("bucket"), bucket.name} & logged:

@@ -197,8 +197,8 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"platform:environment": "prod"}, "platform:environment: Input should be 'staging' or 'production' (got 'prod')"),
     (
         {"platform:bogus": 1},
-        "platform:bogus: unknown key; allowed here: accountId, alerts, app, backups, dataClassification, environment, fly, "
-        "keys, postgres, protect, secrets, vercel",
+        "platform:bogus: unknown key; allowed here: accountId, alerts, app, backups, dataClassification, environment, "
+        "fly, keys, postgres, protect, secrets, vercel",
     ),
     ({"platform:app": None}, "platform:app: required, not set"),
 ]
