@@ -56,6 +56,20 @@ PREFIX = "learning-accelerator-production"  # how prod's alerting resources are 
 
 SynthFn = Callable[..., Synth]
 
+# prod with its restore drill on a monthly Fly schedule, restoring into a provided server URL
+SCHEDULED_DRILL: dict[str, Any] = {
+    "platform:postgres": {"restoreDrill": {"schedule": "monthly", "targetUrlSecret": "DRILL_DATABASE_URL"}},
+    "platform:secrets": {
+        "items": {
+            "DRILL_DATABASE_URL": {
+                "kind": "provided",
+                "rotationDays": None,
+                "rotation": {"lastRotated": "2026-11-01"},
+            }
+        }
+    },
+}
+
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Override wins; a None value deletes the key."""

@@ -71,17 +71,14 @@ class Applier:
             raise AssertionError(f"as {self.admin} in {database}:\n{sql}\n{done.stderr}")
         return done.stdout.strip()
 
-    def value(self, sql: str, database: str = "postgres") -> str:
-        return self.psql(sql, database)
-
     def is_superuser(self, role: str) -> bool:
         """isSuperuser (postgresql/helpers.go)."""
-        return self.value(f"SELECT rolsuper FROM pg_roles WHERE rolname = '{literal(role)}'") == "t"
+        return self.psql(f"SELECT rolsuper FROM pg_roles WHERE rolname = '{literal(role)}'") == "t"
 
     def is_member(self, role: str, member: str) -> bool:
         """isMemberOfRole (postgresql/helpers.go)."""
         return bool(
-            self.value(
+            self.psql(
                 "SELECT 1 FROM pg_auth_members WHERE pg_get_userbyid(roleid) = "
                 f"'{literal(role)}' AND pg_get_userbyid(member) = '{literal(member)}'"
             )
@@ -168,7 +165,7 @@ class Applier:
     def _schema(self, i: dict[str, object]) -> None:
         """resourcePostgreSQLSchemaCreate / createSchema (postgresql/resource_postgresql_schema.go)."""
         database, name, owner = str(i["database"]), str(i["name"]), str(i["owner"])
-        db_owner = self.value(f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{literal(database)}'")
+        db_owner = self.psql(f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{literal(database)}'")
         roles = [db_owner] + ([owner] if owner != db_owner else [])
         sql = self.with_roles_granted(roles, [f"CREATE SCHEMA {ident(name)} AUTHORIZATION {ident(owner)}"])
         self.psql(";\n".join(sql) + ";", database)
@@ -191,7 +188,7 @@ class Applier:
             plural = kind.upper() + "S"
             revoke = f"REVOKE ALL PRIVILEGES ON ALL {plural} IN SCHEMA {ident(schema)} FROM {ident(role)}"
             grant = f"GRANT {privileges} ON ALL {plural} IN SCHEMA {ident(schema)} TO {ident(role)}"
-            tables = self.value(
+            tables = self.psql(
                 f"SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = '{literal(schema)}'",
                 database,
             )
@@ -200,7 +197,7 @@ class Applier:
         self.psql(";\n".join(self.with_roles_granted(owners, sql)) + ";", database)
 
     def _schema_owner(self, database: str, schema: str) -> str:
-        return self.value(
+        return self.psql(
             f"SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = '{literal(schema)}'", database
         )
 

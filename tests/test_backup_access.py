@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ops.synth import ACCOUNT_ID, Synth
-from tests.helpers import ROLE, ROLE_POLICY, SynthFn, statements
+from tests.helpers import ROLE, ROLE_POLICY, SCHEDULED_DRILL, SynthFn, statements
 
 
 def test_writer_can_only_put_under_its_prefix_and_reader_only_read(prod: Synth) -> None:
@@ -129,21 +129,7 @@ def test_trust_policies_per_kind(prod: Synth, staging: Synth, synth: SynthFn) ->
 def test_a_scheduled_drill_machine_may_assume_the_reader(prod: Synth, synth: SynthFn) -> None:
     # prod's drill runs from the ops account: the reader trusts that role only
     assert len(statements(prod.get(ROLE, "backup-access-reader"), "assumeRolePolicy")) == 1
-    scheduled = synth(
-        "prod",
-        {
-            "platform:postgres": {"restoreDrill": {"schedule": "monthly", "targetUrlSecret": "DRILL_DATABASE_URL"}},
-            "platform:secrets": {
-                "items": {
-                    "DRILL_DATABASE_URL": {
-                        "kind": "provided",
-                        "rotationDays": 90,
-                        "rotation": {"generation": 1, "lastRotated": "2026-11-02"},
-                    }
-                }
-            },
-        },
-    )
+    scheduled = synth("prod", SCHEDULED_DRILL)
     host = "oidc.fly.io/learning-accelerator"
     # the drill machine runs in the backup job's Fly app with AWS_ROLE_ARN = the reader (Fly OIDC)
     drill = scheduled.get("flyio:index:Machine", "database-backup-restore-drill")

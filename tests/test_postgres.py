@@ -13,6 +13,7 @@ from tests.helpers import (
     FLY_MACHINE,
     FLY_SECRETS,
     RANDOM_PASSWORD,
+    SCHEDULED_DRILL,
     SynthFn,
     api_machines,
     changed,
@@ -200,21 +201,7 @@ def test_the_backup_machine(prod: Synth, synth: SynthFn) -> None:
     assert secrets.secret_paths == ["values"]
     assert secrets.inputs["values"] == {"PGPASSWORD": password(prod, "DB_BACKUP_PASSWORD", "a")}
     assert "database-backup-restore-drill" not in [r.name for r in prod.of_type(FLY_MACHINE)]
-    scheduled = synth(
-        "prod",
-        {
-            "platform:postgres": {"restoreDrill": {"schedule": "monthly", "targetUrlSecret": "DRILL_DATABASE_URL"}},
-            "platform:secrets": {
-                "items": {
-                    "DRILL_DATABASE_URL": {
-                        "kind": "provided",
-                        "rotationDays": None,
-                        "rotation": {"lastRotated": "2026-11-01"},
-                    }
-                }
-            },
-        },
-    )
+    scheduled = synth("prod", SCHEDULED_DRILL)
     drill = scheduled.get(FLY_MACHINE, "database-backup-restore-drill").inputs
     assert (drill["config"]["schedule"], drill["config"]["env"]["DRILL_TABLES"]) == (
         "monthly",
