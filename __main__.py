@@ -13,7 +13,7 @@ from components.alerting import Alerting, AlertingArgs
 from components.backup_access import BackupAccess, BackupAccessArgs, drill_machines
 from components.backup_job import BackupJobArgs, DatabaseBackupJob
 from components.backups import BackupStorage, BackupStorageArgs
-from components.config import ALERTS_KEY, ALERTS_REGION
+from components.config import ALERTS_KEY, ALERTS_REGION, WATCHDOG_KEY
 from components.fly import FlyApi, FlyApiArgs
 from components.keys import KmsKeys, KmsKeysArgs
 from components.loader import load_stack
@@ -46,8 +46,8 @@ if cfg.keys is not None:
             tags=cfg.tags(),
             protect=cfg.protected,
             # The alert topics' key lives with them in us-east-1, usable by the services that publish.
-            regions={ALERTS_KEY: ALERTS_REGION},
-            services={ALERTS_KEY: TOPIC_PUBLISHERS},
+            regions={ALERTS_KEY: ALERTS_REGION, WATCHDOG_KEY: ALERTS_REGION},
+            services={ALERTS_KEY: TOPIC_PUBLISHERS, WATCHDOG_KEY: ("events.amazonaws.com",)},
         ),
     )
     pulumi.export("kmsKeyArns", keys.key_arns)
@@ -186,7 +186,8 @@ if (alerts := cfg.alerts) is not None:
             alerts=alerts,
             topic_key_arn=keys.keys[ALERTS_KEY].arn,
             pagerduty_urls={n: loaded.provided[n] for n in alerts.pagerduty_secrets()},
-            key_arns=list(keys.key_arns.values()),
+            key_arns=keys.key_arns,
+            key_regions=keys.key_regions,
             watch_backups=cfg.backups is not None,
             tags=cfg.tags(),
         ),

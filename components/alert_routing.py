@@ -18,6 +18,7 @@ CHATBOT_REGION = "us-east-2"
 # Chatbot's guardrail defaults to AdministratorAccess for anyone typing commands in the channel.
 CHATBOT_GUARDRAIL = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 CHATBOT_ROLE_POLICY = "arn:aws:iam::aws:policy/CloudWatchReadOnlyAccess"
+WATCHDOG = "watchdog"  # the topic (and its key's purpose) that reports on the alerts key itself
 # The services that publish to the topics and so must be able to use the topics' key.
 TOPIC_PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
 
@@ -31,6 +32,9 @@ class AlertRoutingArgs:
     kms_key_arn: pulumi.Input[str]
     pagerduty_urls: Mapping[str, pulumi.Output[str]]  # provided secret name -> integration URL
     tags: dict[str, str]
+    # (severity, key ARN): a topic for the alerts key's own DisableKey/ScheduleKeyDeletion, encrypted with
+    # another key, since SNS cannot publish to a topic whose key is disabled; it reaches that severity's people.
+    watchdog: tuple[Severity, pulumi.Input[str]] | None = None
 
 
 def notify(topic_arn: pulumi.Input[str] | None) -> dict[str, Any]:
@@ -57,53 +61,64 @@ class AlertRouting(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AlertRoutingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:alerts:AlertRouting", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.topics: dict[str, aws.sns.Topic] = {}
-        for severity, channels in sorted(args.channels.items()):
-            level = severity.lower()
-            topic = aws.sns.Topic(
-                f"{name}-{level}",
-                name=f"{args.app}-{args.environment}-alerts-{level}",
-                display_name=f"{args.app} {args.environment} {severity}",
-                kms_master_key_id=args.kms_key_arn,
+        routes: list[tuple[str, Severity, pulumi.Input[str]]] = [
+            (severity.lower(), severity, args.kms_key_arn) for severity in sorted(args.channels)
+        ]
+        if args.watchdog is not None:
+            routes.append((WATCHDOG, *args.watchdog))
+        for level, severity, key_arn in routes:
+            self.topics[level] = self._topic(name, args, level, severity, key_arn)
+        self._slack(name, args)
+        self.topic_arns: dict[str, pulumi.Output[str]] = {s: self.topics[s.lower()].arn for s in sorted(args.channels)}
+        self.watchdog_arn = self.topics[WATCHDOG].arn if args.watchdog is not None else None
+        self.register_outputs({"topicArns": self.topic_arns, "watchdogTopicArn": self.watchdog_arn})
+
+    def _topic(
+        self, name: str, args: AlertRoutingArgs, level: str, severity: Severity, key_arn: pulumi.Input[str]
+    ) -> aws.sns.Topic:
+        child = pulumi.ResourceOptions(parent=self)
+        channels = args.channels[severity]
+        topic = aws.sns.Topic(
+            f"{name}-{level}",
+            name=f"{args.app}-{args.environment}-alerts-{level}",
+            display_name=f"{args.app} {args.environment} {severity if level != WATCHDOG else 'KMS watchdog'}",
+            kms_master_key_id=key_arn,
+            region=ALERTS_REGION,
+            tags={**args.tags, "severity": severity},
+            opts=child,
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-{level}",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, args.account_id).apply(
+                lambda a: sns_topic_policy(a[0], a[1], ALERTS_REGION)
+            ),
+            region=ALERTS_REGION,
+            opts=child,
+        )
+        if channels.pagerduty:
+            aws.sns.TopicSubscription(
+                f"{name}-{level}-pagerduty",
+                topic=topic.arn,
+                protocol="https",
+                endpoint=args.pagerduty_urls[channels.pagerduty],
+                # PagerDuty confirms the subscription itself; SNS would otherwise wait for a click.
+                endpoint_auto_confirms=True,
                 region=ALERTS_REGION,
-                tags={**args.tags, "severity": severity},
                 opts=child,
             )
-            self.topics[severity] = topic
-            aws.sns.TopicPolicy(
-                f"{name}-{level}",
-                arn=topic.arn,
-                policy=pulumi.Output.all(topic.arn, args.account_id).apply(
-                    lambda a: sns_topic_policy(a[0], a[1], ALERTS_REGION)
-                ),
-                region=ALERTS_REGION,
-                opts=child,
-            )
-            if channels.pagerduty:
+        for protocol, endpoints in (("email", channels.email), ("sms", channels.sms)):
+            for endpoint in endpoints:
                 aws.sns.TopicSubscription(
-                    f"{name}-{level}-pagerduty",
+                    f"{name}-{level}-{protocol}-{endpoint}",
                     topic=topic.arn,
-                    protocol="https",
-                    endpoint=args.pagerduty_urls[channels.pagerduty],
-                    # PagerDuty confirms the subscription itself; SNS would otherwise wait for a click.
-                    endpoint_auto_confirms=True,
+                    protocol=protocol,
+                    endpoint=endpoint,
                     region=ALERTS_REGION,
                     opts=child,
                 )
-            for protocol, endpoints in (("email", channels.email), ("sms", channels.sms)):
-                for endpoint in endpoints:
-                    aws.sns.TopicSubscription(
-                        f"{name}-{level}-{protocol}-{endpoint}",
-                        topic=topic.arn,
-                        protocol=protocol,
-                        endpoint=endpoint,
-                        region=ALERTS_REGION,
-                        opts=child,
-                    )
-        self._slack(name, args)
-        self.topic_arns = {s: t.arn for s, t in self.topics.items()}
-        self.register_outputs({"topicArns": self.topic_arns})
+        return topic
 
     def _slack(self, name: str, args: AlertRoutingArgs) -> None:
         """One Chatbot configuration per Slack channel, carrying every severity's topic that routes there:
@@ -114,19 +129,22 @@ class AlertRouting(pulumi.ComponentResource):
         by_channel: dict[tuple[str, str], list[str]] = {}
         for severity, channels in sorted(args.channels.items()):
             if channels.slack is not None:
-                by_channel.setdefault((channels.slack.workspace_id, channels.slack.channel_id), []).append(severity)
+                levels = by_channel.setdefault((channels.slack.workspace_id, channels.slack.channel_id), [])
+                levels.append(severity.lower())
+                if args.watchdog is not None and args.watchdog[0] == severity:
+                    levels.append(WATCHDOG)
         if not by_channel:
             return
         role = self._chatbot_role(name, args)
-        for (workspace, channel), severities in sorted(by_channel.items(), key=lambda kv: kv[1][0]):
-            level = severities[0].lower()
+        for (workspace, channel), levels in sorted(by_channel.items(), key=lambda kv: kv[1][0]):
+            level = levels[0]
             aws.chatbot.SlackChannelConfiguration(
                 f"{name}-{level}-slack",
                 configuration_name=f"{args.app}-{args.environment}-{level}",
                 iam_role_arn=role.arn,
                 slack_team_id=workspace,
                 slack_channel_id=channel,
-                sns_topic_arns=[self.topics[s].arn for s in severities],
+                sns_topic_arns=[self.topics[lv].arn for lv in levels],
                 guardrail_policy_arns=[CHATBOT_GUARDRAIL],
                 logging_level="ERROR",
                 region=CHATBOT_REGION,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 
 from components.alert_routing import AlertRouting, AlertRoutingArgs
-from components.config import AlertsConfig
+from components.config import WATCHDOG_KEY, AlertsConfig
 from components.health_checks import HealthChecks, HealthChecksArgs
 from components.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
 from components.slo_alarms import SloAlarms, SloAlarmsArgs
@@ -23,7 +23,8 @@ class AlertingArgs:
     alerts: AlertsConfig
     topic_key_arn: pulumi.Input[str]
     pagerduty_urls: Mapping[str, pulumi.Output[str]]
-    key_arns: Sequence[pulumi.Output[str]]  # the stack's KMS keys, watched for DisableKey/ScheduleKeyDeletion
+    key_arns: Mapping[str, pulumi.Output[str]]  # purpose -> the stack's KMS keys, watched for DisableKey
+    key_regions: Mapping[str, str]  # purpose -> the key's region
     watch_backups: bool
     tags: dict[str, str]
 
@@ -39,6 +40,7 @@ class Alerting(pulumi.ComponentResource):
         super().__init__("platform:alerts:Alerting", name, None, opts)
         a, child = args.alerts, pulumi.ResourceOptions(parent=self)
         app, env, tags = args.app, args.environment, args.tags
+        kms_events = a.kms.key_events and WATCHDOG_KEY in args.key_arns
         routing = AlertRouting(
             f"{name}-routing",
             AlertRoutingArgs(
@@ -49,6 +51,7 @@ class Alerting(pulumi.ComponentResource):
                 channels=a.channels,
                 kms_key_arn=args.topic_key_arn,
                 pagerduty_urls=args.pagerduty_urls,
+                watchdog=(a.kms.severity, args.key_arns[WATCHDOG_KEY]) if kms_events else None,
             ),
             opts=child,
         )
@@ -86,7 +89,6 @@ class Alerting(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-        kms_events = a.kms.key_events and bool(args.key_arns)
         if args.watch_backups or kms_events or a.kms.failure_rate is not None:
             OperationsAlarms(
                 f"{name}-operations",
@@ -97,7 +99,10 @@ class Alerting(pulumi.ComponentResource):
                     topic_arns=self.topic_arns,
                     backup_freshness=a.backup_freshness if args.watch_backups else None,
                     kms=a.kms,
+                    account_id=args.account_id,
                     key_arns=args.key_arns,
+                    key_regions=args.key_regions,
+                    watchdog_topic_arn=routing.watchdog_arn,
                 ),
                 opts=child,
             )

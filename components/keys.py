@@ -74,5 +74,6 @@ class KmsKeys(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.key_arns = {p: k.arn for p, k in self.keys.items()}
+        self.key_regions = {p: args.regions.get(p, args.region) for p in cfg.purposes}
         self.alias_names = {p: a.name for p, a in self.aliases.items()}
         self.register_outputs({"keyArns": self.key_arns, "aliases": self.alias_names})

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components.alert_routing import notify
-from components.config import ALERTS_REGION
+from components.config import ALERTS_KEY, ALERTS_REGION
 from components.config.alerts import BackupFreshness, KmsAlerts, alarm_name
+from components.policies import document
 
 # The contract the backup job keeps (scripts/backup.sh publishes it after a verified upload).
 BACKUP_NAMESPACE = "Platform/Backups"
 BACKUP_METRIC = "BackupSucceeded"
 KMS_NAMESPACE = "Platform/KMS"
 KMS_KEY_EVENTS = ["DisableKey", "ScheduleKeyDeletion"]
+
+
+def kms_namespace(app: str, environment: str) -> str:
+    return f"{KMS_NAMESPACE}/{app}-{environment}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,10 +34,21 @@ class OperationsAlarmsArgs:
     tags: dict[str, str]
     backup_freshness: BackupFreshness | None = None
     kms: KmsAlerts | None = None
-    key_arns: Sequence[pulumi.Output[str]] = ()
+    account_id: pulumi.Input[str] = ""
+    key_arns: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)  # purpose -> key ARN
+    key_regions: Mapping[str, str] = field(default_factory=dict)  # purpose -> the key's region
+    watchdog_topic_arn: pulumi.Output[str] | None = None  # where the alerts key's own events go
 
 
-def kms_event_pattern(key_arns: list[str]) -> str:
+def kms_filter_pattern(key_arns: Sequence[str], errors: bool) -> str:
+    """CloudTrail's KMS records name the key in resources[0]; counting only this stack's keys keeps two
+    stacks sharing a trail from counting each other's calls."""
+    keys = " || ".join(f'$.resources[0].ARN = "{arn}"' for arn in sorted(key_arns))
+    error = ' && $.errorCode = "*"' if errors else ""
+    return f'{{ $.eventSource = "kms.amazonaws.com"{error} && ({keys}) }}'
+
+
+def kms_event_pattern(key_arns: Sequence[str]) -> str:
     return json.dumps(
         {
             "source": ["aws.kms"],
@@ -49,8 +66,8 @@ def kms_event_pattern(key_arns: list[str]) -> str:
 
 class OperationsAlarms(pulumi.ComponentResource):
     """A backup-freshness alarm (no successful backup within RPO + slack pages; missing data is a
-    missed backup), an EventBridge rule that sends DisableKey and ScheduleKeyDeletion on this stack's
-    keys to the KMS severity's topic, and, where configured, a KMS failure-rate alarm from CloudTrail.
+    missed backup), EventBridge rules that page on DisableKey and ScheduleKeyDeletion of this stack's
+    keys, and, where configured, a KMS failure-rate alarm on this stack's keys from CloudTrail.
     """
 
     def __init__(self, name: str, args: OperationsAlarmsArgs, opts: pulumi.ResourceOptions | None = None):
@@ -80,33 +97,20 @@ class OperationsAlarms(pulumi.ComponentResource):
             )
         kms = args.kms
         if kms is not None and kms.key_events and args.key_arns:
-            rule = aws.cloudwatch.EventRule(
-                f"{name}-kms-key-events",
-                name=alarm_name(args.app, args.environment, "kms", "key", "events"),
-                description="Runbook 003: a key of this stack is being disabled or scheduled for deletion",
-                event_pattern=pulumi.Output.all(*args.key_arns).apply(lambda arns: kms_event_pattern(list(arns))),
-                region=ALERTS_REGION,
-                tags=args.tags,
-                opts=child,
-            )
-            topic = args.topic_arns[kms.severity]
-            # SNS targets take no role: the topic policy lets EventBridge publish.
-            aws.cloudwatch.EventTarget(
-                f"{name}-kms-key-events", rule=rule.name, arn=topic, region=ALERTS_REGION, opts=child
-            )
+            self._key_events(name, args, kms)
         if kms is not None and (rate := kms.failure_rate) is not None:
-            metrics = {
-                "KmsRequests": '{ $.eventSource = "kms.amazonaws.com" }',
-                "KmsErrors": '{ $.eventSource = "kms.amazonaws.com" && $.errorCode = "*" }',
-            }
-            for metric, pattern in metrics.items():
+            # A filter's dimensions can only be fields of the log event, so the stack is in the namespace.
+            namespace = kms_namespace(args.app, args.environment)
+            arns = pulumi.Output.all(*args.key_arns.values())
+            metrics = {"KmsRequests": False, "KmsErrors": True}
+            for metric, errors in metrics.items():
                 aws.cloudwatch.LogMetricFilter(
                     f"{name}-{metric}",
                     name=alarm_name(args.app, args.environment, metric),
                     log_group_name=rate.cloudtrail_log_group,
-                    pattern=pattern,
+                    pattern=arns.apply(functools.partial(kms_filter_pattern, errors=errors)),
                     metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
-                        namespace=KMS_NAMESPACE, name=metric, value="1", default_value="0"
+                        namespace=namespace, name=metric, value="1", default_value="0"
                     ),
                     region=ALERTS_REGION,
                     opts=child,
@@ -122,9 +126,7 @@ class OperationsAlarms(pulumi.ComponentResource):
                 metric_queries=[
                     aws.cloudwatch.MetricAlarmMetricQueryArgs(
                         id=metric.lower(),
-                        metric=query(
-                            namespace=KMS_NAMESPACE, metric_name=metric, stat="Sum", period=rate.period_seconds
-                        ),
+                        metric=query(namespace=namespace, metric_name=metric, stat="Sum", period=rate.period_seconds),
                         return_data=False,
                     )
                     for metric in metrics
@@ -146,3 +148,82 @@ class OperationsAlarms(pulumi.ComponentResource):
                 **notify(args.topic_arns.get(kms.severity)),
             )
         self.register_outputs({})
+
+    def _key_events(self, name: str, args: OperationsAlarmsArgs, kms: KmsAlerts) -> None:
+        """EventBridge sees a key's events in the key's own region; SNS targets must share the rule's
+        region, so a region other than us-east-1 forwards its keys' events to us-east-1's default bus
+        (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html). There, the
+        alerts key's own events go to the watchdog topic, since a disabled key silences the topics it
+        encrypts; every other key's go to the KMS severity's topic, which the alerts key encrypts."""
+        child = pulumi.ResourceOptions(parent=self)
+        app, env = args.app, args.environment
+        watched = {p: arn for p, arn in args.key_arns.items() if p != ALERTS_KEY or args.watchdog_topic_arn is None}
+        routes = [("kms-key-events", watched, args.topic_arns[kms.severity])]
+        if ALERTS_KEY in args.key_arns and args.watchdog_topic_arn is not None:
+            routes.append(("kms-alerts-key-events", {ALERTS_KEY: args.key_arns[ALERTS_KEY]}, args.watchdog_topic_arn))
+        for suffix, keys, topic in routes:
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-{suffix}",
+                name=alarm_name(app, env, suffix),
+                description=f"Runbook 003: {' or '.join(sorted(keys))} key being disabled or scheduled for deletion",
+                event_pattern=pulumi.Output.all(*keys.values()).apply(kms_event_pattern),
+                region=ALERTS_REGION,
+                tags=args.tags,
+                opts=child,
+            )
+            # SNS targets take no role: the topic policy lets EventBridge publish.
+            aws.cloudwatch.EventTarget(f"{name}-{suffix}", rule=rule.name, arn=topic, region=ALERTS_REGION, opts=child)
+        elsewhere: dict[str, list[pulumi.Output[str]]] = {}
+        for purpose, arn in sorted(args.key_arns.items()):
+            if (region := args.key_regions[purpose]) != ALERTS_REGION:
+                elsewhere.setdefault(region, []).append(arn)
+        if not elsewhere:
+            return
+        bus = pulumi.Output.concat("arn:aws:events:", ALERTS_REGION, ":", args.account_id, ":event-bus/default")
+        role = aws.iam.Role(
+            f"{name}-kms-events-forward",
+            name=f"{app}-{env}-kms-events-forward",
+            description=f"EventBridge forwards KMS key events to {ALERTS_REGION}",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(forward_trust),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-kms-events-forward",
+            role=role.name,
+            policy=bus.apply(
+                lambda arn: document([{"Effect": "Allow", "Action": "events:PutEvents", "Resource": arn}])
+            ),
+            opts=child,
+        )
+        for region, arns in sorted(elsewhere.items()):
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-kms-key-events-{region}",
+                name=alarm_name(app, env, "kms-key-events", region),
+                description=f"Runbook 003: forwards {region}'s key events to {ALERTS_REGION}",
+                event_pattern=pulumi.Output.all(*arns).apply(kms_event_pattern),
+                region=region,
+                tags=args.tags,
+                opts=child,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-kms-key-events-{region}",
+                rule=rule.name,
+                arn=bus,
+                role_arn=role.arn,
+                region=region,
+                opts=child,
+            )
+
+
+def forward_trust(account_id: str) -> str:
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )

@@ -69,7 +69,7 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ),
     (
         {"platform:backups": {"encryption": "aws:kms", "kmsKey": "payments"}},
-        "platform:backups.kmsKey: 'payments' is not one of keys.purposes ['general', 'alerts']",
+        "platform:backups.kmsKey: 'payments' is not one of keys.purposes ['general', 'alerts', 'watchdog']",
     ),
     (
         {"platform:backups": {"encryption": "aws:kms"}},
@@ -213,7 +213,7 @@ VALID: list[dict[str, Any]] = [
     {
         "platform:keys": {
             "rotationPeriodDays": 365,
-            "purposes": ["general", "alerts", "payments"],
+            "purposes": ["general", "alerts", "watchdog", "payments"],
             "administrators": ["arn:aws:iam::111122223333:role/platform-admin"],
         }
     },

@@ -78,8 +78,9 @@ def test_subscribers_per_severity(prod: Synth) -> None:
     } == {
         "slackTeamId": "T0EXAMPLE1",
         "slackChannelId": "C0INCIDENT1",
-        # P1 and P2 both route to #incidents: Chatbot allows one configuration per channel per account
-        "snsTopicArns": [topic("P1"), topic("P2")],
+        # P1 and P2 both route to #incidents: Chatbot allows one configuration per channel per account;
+        # the watchdog topic goes with P1, the KMS severity
+        "snsTopicArns": [topic("P1"), topic("watchdog"), topic("P2")],
         "guardrailPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
         "region": "us-east-2",
     }

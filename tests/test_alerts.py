@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from components.slo_alarms import WINDOWS, burn_expression, error_budget, error_rate_at
-from ops.synth import Synth
+from ops.synth import ACCOUNT_ID, Synth
 from tests.helpers import (
     ALARM,
     COMPOSITE,
@@ -21,6 +22,7 @@ from tests.helpers import (
     TOPIC_POLICY,
     SynthFn,
     changed,
+    statements,
     topic,
 )
 
@@ -245,31 +247,104 @@ def test_backup_freshness_is_the_rpo(prod: Synth) -> None:
     }
 
 
-def test_kms_key_events_reach_p1_without_a_role(prod: Synth, synth: SynthFn) -> None:
-    import json
+def test_kms_key_events_page_through_a_topic_the_watched_key_does_not_encrypt(prod: Synth) -> None:
+    """SNS cannot publish to a topic whose key is disabled, so the alerts key's own events go to the
+    watchdog topic (its own key), and every other key's, the watchdog key's included, to P1."""
+    arns = prod.outputs["kmsKeyArns"]
 
-    rule = prod.get(RULE, "alerts-operations-kms-key-events")
-    pattern = json.loads(rule.inputs["eventPattern"])
-    assert pattern == {
+    def rule(name: str) -> tuple[Any, str, bool]:
+        target = prod.get(TARGET, name)
+        pattern = json.loads(prod.get(RULE, name).inputs["eventPattern"])
+        return pattern["detail"]["resources"]["ARN"], target.inputs["arn"], "roleArn" in target.inputs
+
+    assert json.loads(prod.get(RULE, "alerts-operations-kms-key-events").inputs["eventPattern"]) == {
         "source": ["aws.kms"],
         "detail-type": ["AWS API Call via CloudTrail"],
         "detail": {
             "eventSource": ["kms.amazonaws.com"],
             "eventName": ["DisableKey", "ScheduleKeyDeletion"],
-            "resources": {"ARN": sorted(prod.outputs["kmsKeyArns"].values())},
+            "resources": {"ARN": sorted([arns["general"], arns["watchdog"]])},
         },
     }
-    target = prod.get(TARGET, "alerts-operations-kms-key-events")
-    assert (target.inputs["arn"], "roleArn" in target.inputs) == (topic("P1"), False)
+    watched = sorted([arns["general"], arns["watchdog"]])
+    assert rule("alerts-operations-kms-key-events") == (watched, topic("P1"), False)
+    assert rule("alerts-operations-kms-alerts-key-events") == ([arns["alerts"]], topic("watchdog"), False)
+    watchdog = prod.get(TOPIC, "alerts-routing-watchdog").inputs
+    assert (watchdog["name"], watchdog["kmsMasterKeyId"], watchdog["region"]) == (
+        f"{PREFIX}-alerts-watchdog",
+        arns["watchdog"],
+        "us-east-1",
+    )
+    # it reaches P1's people: PagerDuty here, and #incidents through P1's Chatbot configuration
+    paging = prod.get(SUBSCRIPTION, "alerts-routing-watchdog-pagerduty").inputs
+    assert (paging["topic"], paging["endpoint"]) == (
+        topic("watchdog"),
+        prod.get(SUBSCRIPTION, "alerts-routing-p1-pagerduty").inputs["endpoint"],
+    )
+    # the watchdog key lets only EventBridge encrypt with it: no alarm publishes there
+    services = [
+        s["Principal"]["Service"]
+        for s in statements(prod.get(KEY, "keys-watchdog"))
+        if isinstance(s.get("Principal"), dict) and "Service" in s["Principal"]
+    ]
+    assert services == [["events.amazonaws.com"]]
+
+
+def test_keys_outside_us_east_1_forward_their_events_there(synth: SynthFn) -> None:
+    """SNS targets share their rule's region, while EventBridge sees a key's events in the key's own
+    region: eu-west-1 forwards to us-east-1's default bus, with a role that may only put events there."""
+    s = synth("prod", {"aws:region": "eu-west-1"})
+    arns = s.outputs["kmsKeyArns"]
+    assert arns["general"].startswith("arn:aws:kms:eu-west-1:") and arns["alerts"].startswith("arn:aws:kms:us-east-1:")
+    forward = s.get(RULE, "alerts-operations-kms-key-events-eu-west-1").inputs
+    assert (forward["name"], forward["region"]) == (f"{PREFIX}-kms-key-events-eu-west-1", "eu-west-1")
+    assert json.loads(forward["eventPattern"])["detail"]["resources"]["ARN"] == [arns["general"]]
+    target = s.get(TARGET, "alerts-operations-kms-key-events-eu-west-1").inputs
+    role = s.get("aws:iam/role:Role", "alerts-operations-kms-events-forward")
+    assert (target["arn"], target["roleArn"], target["region"]) == (
+        f"arn:aws:events:us-east-1:{ACCOUNT_ID}:event-bus/default",
+        role.outputs["arn"],
+        "eu-west-1",
+    )
+    assert statements(role, "assumeRolePolicy") == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
+        }
+    ]
+    assert statements(s.get("aws:iam/rolePolicy:RolePolicy", "alerts-operations-kms-events-forward")) == [
+        {"Effect": "Allow", "Action": "events:PutEvents", "Resource": target["arn"]}
+    ]
+    # us-east-1 still pages on the forwarded events: its rule names the eu-west-1 key
+    home = s.get(RULE, "alerts-operations-kms-key-events").inputs
+    assert json.loads(home["eventPattern"])["detail"]["resources"]["ARN"] == sorted([arns["general"], arns["watchdog"]])
+    assert home["region"] == "us-east-1"
+
+
+def test_kms_failure_rate_counts_only_this_stacks_keys_in_its_own_namespace(synth: SynthFn) -> None:
     s = synth("prod", {"platform:alerts": {"kms": {"failureRate": {"cloudtrailLogGroup": "aws-cloudtrail-logs"}}}})
+    keys = " || ".join(f'$.resources[0].ARN = "{a}"' for a in sorted(s.outputs["kmsKeyArns"].values()))
+    namespace = f"Platform/KMS/{PREFIX}"
+    filters = s.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    assert {
+        f.name: (f.inputs["logGroupName"], f.inputs["pattern"], f.inputs["metricTransformation"]) for f in filters
+    } == {
+        "alerts-operations-KmsRequests": (
+            "aws-cloudtrail-logs",
+            f'{{ $.eventSource = "kms.amazonaws.com" && ({keys}) }}',
+            {"namespace": namespace, "name": "KmsRequests", "value": "1", "defaultValue": "0"},
+        ),
+        "alerts-operations-KmsErrors": (
+            "aws-cloudtrail-logs",
+            f'{{ $.eventSource = "kms.amazonaws.com" && $.errorCode = "*" && ({keys}) }}',
+            {"namespace": namespace, "name": "KmsErrors", "value": "1", "defaultValue": "0"},
+        ),
+    }
     rate = s.get(ALARM, "alerts-operations-kms-failure-rate").inputs
-    assert [q.get("expression") or q["metric"]["metricName"] for q in rate["metricQueries"]] == [
-        "KmsRequests",
-        "KmsErrors",
-        "100 * kmserrors / kmsrequests",
+    queries = [
+        q.get("expression") or (q["metric"]["namespace"], q["metric"]["metricName"]) for q in rate["metricQueries"]
     ]
+    assert queries == [(namespace, "KmsRequests"), (namespace, "KmsErrors"), "100 * kmserrors / kmsrequests"]
     assert (rate["threshold"], rate["alarmActions"]) == (5, [topic("P1")])
-    assert sorted(r.inputs["logGroupName"] for r in s.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")) == [
-        "aws-cloudtrail-logs",
-        "aws-cloudtrail-logs",
-    ]

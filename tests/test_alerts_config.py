@@ -115,8 +115,19 @@ INVALID = [
         "platform:keys.purposes: alerts need a customer-managed key for their topics: add 'alerts'",
     ),
     (
-        {"aws:region": "eu-west-1"},
-        "platform:alerts.kms: KMS events and CloudTrail metrics stay in aws:region (eu-west-1)",
+        {"platform:keys": {"purposes": ["general", "alerts"]}},
+        "platform:keys.purposes: KMS key events need a second key in us-east-1 for the topic that reports on the "
+        "'alerts' key (SNS cannot publish with a disabled key): add 'watchdog', or set alerts.kms.keyEvents: false",
+    ),
+    (
+        {A: {"kms": {"cloudtrailTrailArn": None}}},
+        "platform:alerts.kms.cloudtrailTrailArn: KMS key events reach EventBridge only while a CloudTrail trail "
+        "logs management events: name that trail (arn:aws:cloudtrail:<region>:<account>:trail/<name>), "
+        "or set alerts.kms.keyEvents: false",
+    ),
+    (
+        {A: {"kms": {"cloudtrailTrailArn": "arn:aws:cloudtrail:us-east-1:1234:trail/x"}}},
+        "platform:alerts.kms.cloudtrailTrailArn: String should match pattern",
     ),
 ]
 
@@ -124,3 +135,39 @@ INVALID = [
 @pytest.mark.parametrize(("override", "expected"), INVALID, ids=[e.split(":", 2)[1].split(" ")[0] for _, e in INVALID])
 def test_bad_alert_config_names_its_key(override: dict[str, Any], expected: str) -> None:
     assert expected in error_of("prod", override)
+
+
+def test_without_key_events_a_stack_needs_no_trail_and_no_watchdog_key() -> None:
+    from tests.helpers import load_with
+
+    cfg = load_with("prod", {"platform:keys": {"purposes": ["general", "alerts"]}, A: {"kms": {"keyEvents": False}}})
+    assert cfg.alerts is not None and cfg.keys is not None
+    assert (cfg.alerts.kms.key_events, cfg.alerts.kms.cloudtrail_trail_arn, cfg.keys.purposes) == (
+        False,
+        "arn:aws:cloudtrail:us-east-1:111122223333:trail/management-events",
+        ["general", "alerts"],
+    )
+
+
+def test_the_kms_filter_bound_is_the_length_of_the_filter_the_component_writes() -> None:
+    from components.config.stack import KMS_FILTER_MAX, kms_filter_length
+    from components.operations_alarms import kms_filter_pattern
+
+    for region in ("us-east-1", "ap-southeast-2"):
+        arn = f"arn:aws:kms:{region}:123456789012:key/{'0' * 8}-0000-0000-0000-{'0' * 12}"
+        for keys in (1, 3, 9):
+            assert len(kms_filter_pattern([arn] * keys, errors=True)) == kms_filter_length(keys, len(region))
+    purposes = ["general", "alerts", "watchdog"] + [f"p{i}" for i in range(7)]
+    rate = {"kms": {"failureRate": {"cloudtrailLogGroup": "trail"}}}
+    assert kms_filter_length(10, len("us-east-1")) > KMS_FILTER_MAX >= kms_filter_length(9, len("us-east-1"))
+    assert error_of("prod", {"platform:keys": {"purposes": purposes}, A: rate}).splitlines()[-1] == (
+        f"  - platform:alerts.kms.failureRate: the error filter over 10 keys would be "
+        f"{kms_filter_length(10, 9)} characters; CloudWatch Logs allows 1024: use fewer keys.purposes"
+    )
+    assert load_with_purposes(purposes[:9], rate)
+
+
+def load_with_purposes(purposes: list[str], alerts: dict[str, Any]) -> bool:
+    from tests.helpers import load_with
+
+    return load_with("prod", {"platform:keys": {"purposes": purposes}, A: alerts}).keys is not None

@@ -75,9 +75,13 @@ def test_alerting_keys_and_iam_pass_every_check(reports: dict[str, Report]) -> N
     assert [f for f in reports["prod"]["failed"] if f[1].startswith(kinds)] == []
     passed = set(reports["prod"]["passed"])
     # SNS topics encrypted (CKV_AWS_26), alarms with actions enabled (CKV_AWS_319), KMS rotation (CKV_AWS_7)
-    assert {r for c, r in passed if c == "CKV_AWS_26"} == {f"aws_sns_topic.alerts_routing_p{n}" for n in (1, 2, 3)}
+    assert {r for c, r in passed if c == "CKV_AWS_26"} == {
+        f"aws_sns_topic.alerts_routing_{level}" for level in ("p1", "p2", "p3", "watchdog")
+    }
     assert len({r for c, r in passed if c == "CKV_AWS_319"}) == 16
-    assert {r for c, r in passed if c == "CKV_AWS_7"} == {"aws_kms_key.keys_general", "aws_kms_key.keys_alerts"}
+    assert {r for c, r in passed if c == "CKV_AWS_7"} == {
+        f"aws_kms_key.keys_{p}" for p in ("general", "alerts", "watchdog")
+    }
 
 
 def test_the_check_catches_the_trust_the_reader_had_before(reports: dict[str, Report]) -> None:

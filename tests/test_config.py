@@ -30,7 +30,7 @@ def test_both_stack_files_load_with_runbook_defaults() -> None:
     assert (prod.backups.replication.enabled, prod.backups.replication.region) == (True, "us-west-2")
     assert staging.backups.replication.enabled is False
     assert (prod.secrets.fail_when_stale, staging.secrets.fail_when_stale) == (True, False)
-    assert prod.keys.purposes == ["general", "alerts"] and prod.keys.rotation_period_days == 90
+    assert prod.keys.purposes == ["general", "alerts", "watchdog"] and prod.keys.rotation_period_days == 90
     assert prod.secrets.items["SECRET_KEY"].encoding == "hex" and prod.secrets.items["SECRET_KEY"].length == 32
     assert prod.fly.health_check.interval_seconds == 30 and prod.fly.health_check.timeout_seconds == 5
 

@@ -58,7 +58,7 @@ def test_purposes_administrators_users_and_period_from_config(synth: SynthFn) ->
         "prod",
         {
             "platform:keys": {
-                "purposes": ["general", "alerts", "payments"],
+                "purposes": ["general", "alerts", "watchdog", "payments"],
                 "rotationPeriodDays": 180,
                 "deletionWindowDays": 14,
                 "administrators": [admin],
@@ -66,10 +66,11 @@ def test_purposes_administrators_users_and_period_from_config(synth: SynthFn) ->
             }
         },
     )
-    assert names(s, KEY) == ["keys-alerts", "keys-general", "keys-payments"]
+    assert names(s, KEY) == ["keys-alerts", "keys-general", "keys-payments", "keys-watchdog"]
     assert s.outputs["kmsKeyAliases"] == {
         "general": "alias/learning-accelerator-general-production",
         "alerts": "alias/learning-accelerator-alerts-production",
+        "watchdog": "alias/learning-accelerator-watchdog-production",
         "payments": "alias/learning-accelerator-payments-production",
     }
     key = s.get(KEY, "keys-payments")

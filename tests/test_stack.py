@@ -18,8 +18,8 @@ URNS_BEFORE = Path(__file__).parent / "fixtures" / "urns-before-components-carri
 def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
     assert Counter(r.type for r in prod.resources) == {
         "platform:security:KmsKeys": 1,
-        "aws:kms/key:Key": 2,
-        "aws:kms/alias:Alias": 2,
+        "aws:kms/key:Key": 3,
+        "aws:kms/alias:Alias": 3,
         "platform:backups:BackupStorage": 1,
         "platform:storage:HardenedBucket": 4,
         "aws:s3/bucket:Bucket": 4,
@@ -57,9 +57,9 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "platform:data:DatabaseBackupJob": 1,
         "platform:alerts:Alerting": 1,
         "platform:alerts:AlertRouting": 1,
-        "aws:sns/topic:Topic": 3,
-        "aws:sns/topicPolicy:TopicPolicy": 3,
-        "aws:sns/topicSubscription:TopicSubscription": 2,
+        "aws:sns/topic:Topic": 4,
+        "aws:sns/topicPolicy:TopicPolicy": 4,
+        "aws:sns/topicSubscription:TopicSubscription": 3,
         "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": 2,  # one per channel
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 1,
         "platform:alerts:HealthChecks": 1,
@@ -69,8 +69,8 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "aws:cloudwatch/metricAlarm:MetricAlarm": 16,
         "platform:alerts:ThresholdAlarms": 1,
         "platform:alerts:OperationsAlarms": 1,
-        "aws:cloudwatch/eventRule:EventRule": 1,
-        "aws:cloudwatch/eventTarget:EventTarget": 1,
+        "aws:cloudwatch/eventRule:EventRule": 2,
+        "aws:cloudwatch/eventTarget:EventTarget": 2,
     }
 
 
@@ -111,7 +111,12 @@ def test_prod_protects_every_bucket_and_key_and_staging_none(prod: Synth, stagin
     protected = sorted((r.type, r.name) for r in prod.resources if r.protect)
     assert protected == sorted(
         [(BUCKET, n) for n in ("backups", "backups-access-logs", "backups-replica", "backups-replica-access-logs")]
-        + [(KEY, "keys-general"), (KEY, "keys-alerts"), ("vercel:index/project:Project", "frontend")]
+        + [
+            (KEY, "keys-general"),
+            (KEY, "keys-alerts"),
+            (KEY, "keys-watchdog"),
+            ("vercel:index/project:Project", "frontend"),
+        ]
         + [("flyio:index:App", "api"), ("flyio:index:App", "database-backup")]
         + [("flyio:index:IP", "api-ipv4"), ("flyio:index:IP", "api-ipv6")]
         + [("postgresql:index/database:Database", "postgres-database")]
@@ -136,6 +141,7 @@ def test_prod_exports(prod: Synth) -> None:
     assert out["kmsKeyAliases"] == {
         "general": "alias/learning-accelerator-general-production",
         "alerts": "alias/learning-accelerator-alerts-production",
+        "watchdog": "alias/learning-accelerator-watchdog-production",
     }
     assert out["alertTopicArns"] == {
         p: f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:learning-accelerator-production-alerts-{p.lower()}"
@@ -175,6 +181,7 @@ def test_staging_exports_no_replica(staging: Synth) -> None:
     assert staging.outputs["kmsKeyAliases"] == {
         "general": "alias/learning-accelerator-general-staging",
         "alerts": "alias/learning-accelerator-alerts-staging",
+        "watchdog": "alias/learning-accelerator-watchdog-staging",
     }
 
 

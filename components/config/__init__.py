@@ -13,7 +13,7 @@ from components.config.fly import FlyConfig
 from components.config.keys import KeysConfig
 from components.config.postgres import PostgresConfig
 from components.config.secrets import SecretItem, SecretsConfig, vercel_targets
-from components.config.stack import ALERTS_KEY, EnvironmentDefaults, StackConfig, environment_of_stack
+from components.config.stack import ALERTS_KEY, WATCHDOG_KEY, EnvironmentDefaults, StackConfig, environment_of_stack
 from components.config.vercel import VERCEL_TARGETS, VercelConfig
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "PROJECT",
     "SECRET_CATALOGUE",
     "VERCEL_TARGETS",
+    "WATCHDOG_KEY",
     "AlertsConfig",
     "AwsTrust",
     "BackupsConfig",

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from components.config.base import Model, SecretName, Slug, raise_if
+from components.config.base import Model, SecretName, Slug, TrailArn, raise_if
 
 Severity = Literal["P1", "P2", "P3", "P4"]
 REALTIME: tuple[Severity, ...] = ("P1", "P2", "P3")
@@ -190,7 +190,8 @@ class BackupFreshness(Model):
 
 
 class KmsFailureRate(Model):
-    """Runbook 003's `KMS failures < 5 %`, from the CloudTrail trail's log group (a metric filter)."""
+    """Runbook 003's `KMS failures < 5 %`, from the CloudTrail trail's log group (a metric filter), which must
+    be in us-east-1 beside the alarm: a multi-region trail delivers every region's events to that one group."""
 
     cloudtrail_log_group: Annotated[str, StringConstraints(pattern=r"^[\w./#-]+$", max_length=512)]
     max_percent: float = Field(default=5, gt=0, lt=100)
@@ -199,6 +200,9 @@ class KmsFailureRate(Model):
 
 class KmsAlerts(Model):
     key_events: bool = True  # DisableKey, ScheduleKeyDeletion on this stack's keys
+    # EventBridge gets "AWS API Call via CloudTrail" events only while a trail logs management events;
+    # pulumi-aws has no data source for a trail, so the stack names the one it relies on.
+    cloudtrail_trail_arn: TrailArn | None = None
     severity: Severity = "P1"
     failure_rate: KmsFailureRate | None = None
 

@@ -78,6 +78,13 @@ IamPrincipalArn = Annotated[
     str,
     StringConstraints(pattern=r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$", max_length=600),
 ]
+# CloudTrail names: 3-128 letters, digits, `.`, `_`, `-`, starting and ending with a letter or digit (CreateTrail).
+TrailArn = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^arn:aws:cloudtrail:[a-z]{2}(-[a-z]+)+-\d:\d{12}:trail/[A-Za-z0-9]([A-Za-z0-9._-]{1,126})[A-Za-z0-9]$"
+    ),
+]
 RepoSlug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
 GitRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]+$")]
 Hostname = Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$", max_length=253)]

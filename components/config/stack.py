@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from components.config.alerts import ALERTS_REGION, AlertsConfig
+from components.config.alerts import AlertsConfig
 from components.config.backups import BackupsConfig
 from components.config.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
 from components.config.fly import FlyConfig
@@ -17,6 +17,17 @@ from components.config.secrets import SecretsConfig
 from components.config.vercel import VercelConfig
 
 ALERTS_KEY = "alerts"  # the keys purpose that encrypts the alert topics
+WATCHDOG_KEY = "watchdog"  # the keys purpose of the topic that reports on the alerts key itself
+
+
+KMS_FILTER_MAX = 1024  # PutMetricFilter's filterPattern
+
+
+def kms_filter_length(keys: int, region_length: int) -> int:
+    """The length of components.operations_alarms.kms_filter_pattern's error filter over `keys` keys."""
+    arn = len("arn:aws:kms:") + region_length + len(":123456789012:key/") + 36  # key IDs are UUIDs
+    clause = len('$.resources[0].ARN = ""') + arn
+    return len('{ $.eventSource = "kms.amazonaws.com" && $.errorCode = "*" && () }') + keys * clause + 4 * (keys - 1)
 
 
 def environment_of_stack(stack: str) -> Environment:
@@ -174,15 +185,36 @@ class StackConfig(Model):
                 problems.append(
                     (f"alerts.channels.{severity}.pagerduty", f"{name} is not a provided secret in secrets.items")
                 )
-        uses_stack_region = a.kms.failure_rate is not None or (a.kms.key_events and self.keys is not None)
-        if uses_stack_region and self.aws_region != ALERTS_REGION:
-            problems.append(
-                (
-                    "alerts.kms",
-                    f"KMS events and CloudTrail metrics stay in aws:region ({self.aws_region}), but alerting "
-                    f"lives in {ALERTS_REGION}; set keyEvents: false and no failureRate, or run in {ALERTS_REGION}",
+        if a.kms.key_events:
+            if self.keys is not None and WATCHDOG_KEY not in self.keys.purposes:
+                problems.append(
+                    (
+                        "keys.purposes",
+                        f"KMS key events need a second key in us-east-1 for the topic that reports on the "
+                        f"{ALERTS_KEY!r} key (SNS cannot publish with a disabled key): add {WATCHDOG_KEY!r}, "
+                        "or set alerts.kms.keyEvents: false",
+                    )
                 )
-            )
+            # An organization trail lives in the management account, so the ARN's account is not checked.
+            if a.kms.cloudtrail_trail_arn is None:
+                problems.append(
+                    (
+                        "alerts.kms.cloudtrailTrailArn",
+                        "KMS key events reach EventBridge only while a CloudTrail trail logs management events: "
+                        "name that trail (arn:aws:cloudtrail:<region>:<account>:trail/<name>), "
+                        "or set alerts.kms.keyEvents: false",
+                    )
+                )
+        if a.kms.failure_rate is not None and self.keys is not None:
+            longest = kms_filter_length(len(self.keys.purposes), max(len(self.aws_region), len("us-east-1")))
+            if longest > KMS_FILTER_MAX:
+                problems.append(
+                    (
+                        "alerts.kms.failureRate",
+                        f"the error filter over {len(self.keys.purposes)} keys would be {longest} characters; "
+                        f"CloudWatch Logs allows {KMS_FILTER_MAX}: use fewer keys.purposes",
+                    )
+                )
         return problems
 
     def _postgres_problems(self) -> list[tuple[str, str]]:
