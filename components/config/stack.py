@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
 
-from components.config.alerts import AlertsConfig
+from components.config import names
+from components.config.alerts import ALERTS_REGION, AlertsConfig
 from components.config.backups import BackupsConfig
 from components.config.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
 from components.config.fly import FlyConfig
@@ -160,6 +161,7 @@ class StackConfig(Model):
                     problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
         problems += self._alert_problems()
         problems += self._postgres_problems()
+        problems += self._name_problems()
         if prod and (f := self.fly) is not None:
             if not f.pinned:
                 problems.append(
@@ -216,6 +218,33 @@ class StackConfig(Model):
                     )
                 )
         return problems
+
+    def _name_problems(self) -> list[tuple[str, str]]:
+        """Every AWS name the project may derive must fit, whether or not this stack declares it yet."""
+        a = self.alerts
+        named: list[str] = []
+        if a is not None:
+            named = [h.name for h in a.health_checks] + [s.name for s in a.slos] + [t.name for t in a.thresholds]
+        fields = {
+            "level": names.LEVELS,
+            "window": names.WINDOWS,
+            # only another region than alerting's forwards key events under its own rule
+            "region": (self.aws_region,) if self.aws_region != ALERTS_REGION else (),
+            "name": tuple(named),
+            "purpose": tuple(self.keys.purposes) if self.keys is not None else (),
+        }
+        worst = sorted(names.overflows(self.app, self.env, fields), key=lambda o: len(o.name) - o.limit)
+        if not worst:
+            return []
+        o = worst[-1]
+        service = names.LIMITS[o.type][2]
+        return [
+            (
+                "app",
+                f"{self.app!r} ({len(self.app)} characters) derives the {o.type} name {o.name!r}, "
+                f"{len(o.name)} characters; {service}. Shorten app by {len(o.name) - o.limit} or more",
+            )
+        ]
 
     def _postgres_problems(self) -> list[tuple[str, str]]:
         pg = self.postgres
