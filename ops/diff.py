@@ -14,25 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Inputs whose change makes the provider replace the resource (ForceNew in its schema), for the types
-# this program declares; keepers do it for the random resources.
-FORCE_NEW = {
-    "aws:s3/bucket:Bucket": {"bucket", "objectLockEnabled", "region"},
-    "aws:kms/key:Key": {"customerMasterKeySpec", "keyUsage", "multiRegion", "region"},
-    "aws:iam/role:Role": {"name"},
-    "aws:sns/topic:Topic": {"name", "fifoTopic", "region"},
-    "aws:sns/topicSubscription:TopicSubscription": {"endpoint", "protocol", "topic"},
-    "aws:route53/healthCheck:HealthCheck": {"type"},
-    "aws:cloudwatch/eventRule:EventRule": {"name"},
-    "flyio:index:App": {"name", "org"},
-    "flyio:index:Machine": {"app", "config.autoDestroy"},
-    "vercel:index/project:Project": {"teamId"},
-    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": {"key", "projectId", "teamId"},
-    "vercel:index/projectDomain:ProjectDomain": {"domain", "projectId", "teamId"},
-    "postgresql:index/database:Database": {"lcCollate", "lcCtype", "encoding", "template"},
-    "postgresql:index/grant:Grant": {"database", "objectType", "objects", "privileges", "role", "schema"},
-    "postgresql:index/defaultPrivileges:DefaultPrivileges": {"database", "objectType", "owner", "role", "schema"},
-}
+from ops.in_place import replacing
+
 SECRET_CHANGED = "[secret changed]"
 ACTION_ORDER = ("delete", "replace", "create", "update")  # what a reviewer must not miss comes first
 
@@ -101,11 +84,15 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Diff:
         if not fields:
             unchanged += 1
             continue
-        force = FORCE_NEW.get(row["type"], set())
         keepers = [f for f in fields if f[0].startswith("keepers")]
-        forced = [f for f in fields if f[0] in force or any(f[0].startswith(k + ".") for k in force)]
-        if keepers or forced:
-            why = "keepers changed" if keepers else f"{', '.join(f[0] for f in forced)} cannot change in place"
+        forced = replacing(row["type"], [f[0] for f in fields])
+        if keepers or forced is None or forced:
+            if keepers:
+                why = "keepers changed"
+            elif forced is None:
+                why = f"no in-place table entry for {row['type']} (ops/in_place.py): every change replaces"
+            else:
+                why = f"{', '.join(forced)} cannot change in place"
             changes.append(Change("replace", row["type"], row["name"], prior["protect"], fields, why))
         else:
             changes.append(Change("update", row["type"], row["name"], row["protect"], fields))

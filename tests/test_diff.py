@@ -174,3 +174,53 @@ def test_compare_follows_aliases_and_names_force_new_fields() -> None:
         ("replace", "new-name", "bucket cannot change in place", True)
     ]
     assert diff.changes[0].fields == [("bucket", "a", "b"), ("tags.x", "1", "2")]
+
+
+def test_every_type_a_stack_declares_has_an_in_place_entry() -> None:
+    from ops.in_place import IN_PLACE, covered
+    from ops.synth import synthesize_stack
+
+    paths = sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")])
+    types = {r.type for p in paths for r in synthesize_stack(str(p), today=TODAY).resources}
+    assert sorted(t for t in types if not covered(t)) == []
+    # and the table holds no type nothing declares, which would be an entry nobody checks
+    assert sorted(set(IN_PLACE) - types) == []
+
+
+def test_an_input_the_table_does_not_list_replaces_and_a_type_without_entry_replaces_everything() -> None:
+    from ops.in_place import replacing
+
+    # the schema's database is ForceNew in the provider; its owner is ALTER SCHEMA ... OWNER TO
+    assert replacing("postgresql:index/schema:Schema", ["database", "owner"]) == ["database"]
+    # a Fly machine's config updates in place, except auto_destroy (machine.go's ReplaceProps)
+    assert replacing("flyio:index:Machine", ["config.image", "config.autoDestroy"]) == ["config.autoDestroy"]
+    # a field no one has read about is a replacement
+    assert replacing("aws:sns/topic:Topic", ["displayName", "archivePolicy"]) == ["archivePolicy"]
+    assert replacing("aws:new/thing:Thing", ["anything"]) is None
+    diff = compare([row("t", {"x": 1}, type="aws:new/thing:Thing")], [row("t", {"x": 2}, type="aws:new/thing:Thing")])
+    assert [(c.action, c.reason, c.dangerous) for c in diff.changes] == [
+        (
+            "replace",
+            "no in-place table entry for aws:new/thing:Thing (ops/in_place.py): every change replaces",
+            True,
+        )
+    ]
+
+
+def test_renaming_the_database_replaces_the_protected_schema_and_is_refused() -> None:
+    from ops.plan import as_json as plan_json
+    from tests.helpers import synth_with
+
+    before = json.loads(plan_json(synth_with("prod")))
+    after = json.loads(plan_json(synth_with("prod", {"platform:postgres": {"database": "learning"}})))
+    diff = compare(before, after)
+    schema = next(c for c in diff.changes if c.type == "postgresql:index/schema:Schema")
+    assert (schema.action, schema.reason, schema.dangerous) == ("replace", "database cannot change in place", True)
+    database = next(c for c in diff.changes if c.type == "postgresql:index/database:Database")
+    assert (database.action, database.fields) == (
+        "update",
+        [("name", "learning_accelerator", "learning"), ("owner", "learning_accelerator_owner", "learning_owner")],
+    )
+    assert "!! PROTECTED postgresql:index/schema:Schema postgres-schema would be replaced" in as_text(
+        diff, "prod", "HEAD"
+    )
