@@ -205,6 +205,7 @@ IN_PLACE: dict[str, InPlace] = {
         "pulumi-flyio machine.go: ReplaceProps App, Config.AutoDestroy",
         "config",
         "deploymentStrategy",
+        "name",
         "region",
         replaces=("config.autoDestroy",),
     ),

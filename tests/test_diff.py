@@ -194,6 +194,8 @@ def test_an_input_the_table_does_not_list_replaces_and_a_type_without_entry_repl
     assert replacing("postgresql:index/schema:Schema", ["database", "owner"]) == ["database"]
     # a Fly machine's config updates in place, except auto_destroy (machine.go's ReplaceProps)
     assert replacing("flyio:index:Machine", ["config.image", "config.autoDestroy"]) == ["config.autoDestroy"]
+    # dropping the name the provider never sent is an update, not eight restarts from scratch
+    assert replacing("flyio:index:Machine", ["name", "deploymentStrategy"]) == []
     # a field no one has read about is a replacement
     assert replacing("aws:sns/topic:Topic", ["displayName", "archivePolicy"]) == ["archivePolicy"]
     assert replacing("aws:new/thing:Thing", ["anything"]) is None
