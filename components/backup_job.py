@@ -62,7 +62,12 @@ class DatabaseBackupJob(pulumi.ComponentResource):
             "AWS_REGION": args.bucket_region,
             "METRICS_REGION": ALERTS_REGION,
         }
-        backup_env = {**common, "PGUSER": pg.backup.name, "AWS_ROLE_ARN": args.writer_role_arn}
+        backup_env = {
+            **common,
+            "PGUSER": pg.backup.name,
+            "AWS_ROLE_ARN": args.writer_role_arn,
+            "JOB_DEADLINE_SECONDS": str(job.deadline_minutes * 60),
+        }
         if args.kms_key_arn is not None:
             backup_env["BACKUP_KMS_KEY_ARN"] = args.kms_key_arn
         metadata = {"secrets-served": served_metadata(args.served)} if args.served else None

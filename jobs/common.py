@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from types import FrameType
 from typing import Any
 
 # <prefix><yyyy-mm-dd>/<database>-<yyyymmddThhmmssZ>.dump
@@ -15,6 +18,68 @@ KEY_PATTERN = re.compile(r"(?P<database>[a-z_][a-z0-9_]*)-(?P<stamp>\d{8}T\d{6}Z
 
 class JobError(Exception):
     """A failure the job explains in one line; it exits 1."""
+
+
+class Stopped(BaseException):
+    """SIGTERM (Fly stopping the machine) or SIGINT (an operator's Ctrl-C). A BaseException, so no
+    `except Exception` on the way up swallows it; every `finally` still cleans up."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # the shell's convention: 143 for SIGTERM, 130 for SIGINT
+
+
+class Doing:
+    """What the job is doing now, for the deadline's message, and what it has stored."""
+
+    now = "starting"
+    stored: str | None = None
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.now, cls.stored = "starting", None
+
+
+@contextlib.contextmanager
+def signals_and_deadline(deadline_seconds: int) -> Iterator[None]:
+    """SIGTERM and SIGINT raise Stopped; past the deadline, SIGALRM raises a JobError naming the operation.
+    A second signal while cleaning up is ignored, so the cleanup runs to its end."""
+    stopping = False
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise Stopped(signum)
+
+    def too_long(_signum: int, _frame: FrameType | None) -> None:
+        raise JobError(f"gave up after the deadline of {deadline_seconds} s, while {Doing.now}")
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(deadline_seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stop_child(child: subprocess.Popen[bytes]) -> None:
+    """Terminate a child that is still running, and reap it."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def setting(env: Mapping[str, str], name: str) -> str:
@@ -61,33 +126,61 @@ def aws_client(env: Mapping[str, str], service: str, region: str | None, endpoin
         "aws_secret_access_key": env.get("AWS_SECRET_ACCESS_KEY"),
         "aws_session_token": env.get("AWS_SESSION_TOKEN"),
     }
+    from botocore.config import Config
+
     session = boto3.session.Session(**keys) if keys["aws_access_key_id"] else boto3.session.Session()
-    return session.client(service, region_name=region, endpoint_url=endpoint or None)
+    # botocore waits 60 s per read and retries 5 times by default: a hung endpoint took 364 s to fail.
+    config = Config(
+        connect_timeout=seconds(env, "S3_CONNECT_TIMEOUT_SECONDS", 10),
+        read_timeout=seconds(env, "S3_READ_TIMEOUT_SECONDS", 60),
+        retries={"max_attempts": 3, "mode": "standard"},
+    )
+    return session.client(service, region_name=region, endpoint_url=endpoint or None, config=config)
+
+
+def seconds(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) == 0:
+        raise JobError(f"{name} must be a whole number of seconds above 0, not {value!r}")
+    return int(value)
 
 
 def s3_client(env: Mapping[str, str]) -> Any:
     return aws_client(env, "s3", env.get("AWS_REGION"), env.get("S3_ENDPOINT_URL"))
 
 
-def s3_error(exc: Exception, bucket: str) -> JobError:
-    """botocore's exceptions, in the words an operator needs."""
-    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+def s3_error(exc: BaseException, bucket: str, operation: str) -> JobError:
+    """botocore's exceptions, in the words an operator needs, naming the S3 operation that failed."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        ReadTimeoutError,
+    )
 
-    # boto3's transfer manager wraps the client's error (S3UploadFailedError); the cause is what matters
-    while not isinstance(exc, (ClientError, EndpointConnectionError, NoCredentialsError)) and exc.__context__:
-        exc = exc.__context__  # type: ignore[assignment]
+    if isinstance(exc, JobError):
+        return exc
+    known = (ClientError, EndpointConnectionError, NoCredentialsError, ReadTimeoutError)
+    while not isinstance(exc, known) and exc.__context__:
+        exc = exc.__context__
     if isinstance(exc, NoCredentialsError):
         return JobError("no AWS credentials: set AWS_ROLE_ARN (Fly OIDC) or run with the reader role's profile")
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        kind = "connect" if isinstance(exc, ConnectTimeoutError) else "read"
+        return JobError(f"S3 {operation} on bucket {bucket} timed out ({kind} timeout, 3 attempts): {exc}")
     if isinstance(exc, EndpointConnectionError):
-        return JobError(f"cannot reach S3 for bucket {bucket}: {exc}")
+        return JobError(f"cannot reach S3 for {operation} on bucket {bucket}: {exc}")
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if code in ("NoSuchBucket", "404"):
             return JobError(f"bucket {bucket} does not exist")
         if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken", "403"):
-            return JobError(f"S3 refused the credentials for bucket {bucket} ({code})")
-        return JobError(f"S3 error on bucket {bucket}: {code}")
-    return JobError(f"S3 error on bucket {bucket}: {exc}")
+            return JobError(f"S3 refused the credentials for bucket {bucket} ({code} on {operation})")
+        return JobError(f"S3 {operation} on bucket {bucket} failed: {code}")
+    return JobError(f"S3 {operation} on bucket {bucket} failed: {exc}")
 
 
 def stamp_of(key: str) -> dt.datetime | None:

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -28,7 +29,21 @@ import time
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-from jobs.common import STAMP, JobError, aws_client, explain, psql, s3_client, s3_error, setting
+from jobs.common import (
+    STAMP,
+    Doing,
+    JobError,
+    Stopped,
+    aws_client,
+    explain,
+    psql,
+    s3_client,
+    s3_error,
+    seconds,
+    setting,
+    signals_and_deadline,
+    stop_child,
+)
 
 METRIC_NAMESPACE = "Platform/Backups"
 METRIC_NAME = "BackupSucceeded"
@@ -37,6 +52,7 @@ PART_BYTES = 8 * 1024 * 1024
 # Parts read ahead of the upload: memory stays at about (QUEUED_PARTS + 2) × PART_BYTES whatever the size.
 QUEUED_PARTS = 2
 METRIC_ATTEMPTS = 4
+DEADLINE_SECONDS = 4 * 3600  # JOB_DEADLINE_SECONDS, from backupJob.deadlineMinutes
 
 
 def read_part(stream: IO[bytes], size: int) -> bytes:
@@ -87,13 +103,13 @@ class Upload:
         while (part := self._queue.get()) is not None:
             if self.error is not None:
                 continue  # keep draining, so the producer never blocks on a dead consumer
+            number = len(self.parts) + 1
             try:
-                self._send(part)
+                self._send(number, part)
             except BaseException as exc:
-                self.error = exc
+                self.error = s3_error(exc, self.bucket, f"UploadPart (part {number})")
 
-    def _send(self, part: bytes) -> None:
-        number = len(self.parts) + 1
+    def _send(self, number: int, part: bytes) -> None:
         digest = hashlib.sha256(part).digest()
         checksum = base64.b64encode(digest).decode()
         sent = self.s3.upload_part(
@@ -116,9 +132,13 @@ class Upload:
             raise self.error
 
     def complete(self) -> None:
-        done = self.s3.complete_multipart_upload(
-            Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
-        )
+        Doing.now = "completing the upload (CompleteMultipartUpload)"
+        try:
+            done = self.s3.complete_multipart_upload(
+                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
+            )
+        except Exception as exc:
+            raise s3_error(exc, self.bucket, "CompleteMultipartUpload") from None
         expected = composite_checksum(self.digests)
         got = done.get("ChecksumSHA256")
         if got is not None and got != expected:
@@ -145,6 +165,7 @@ def stream_dump(env: Mapping[str, str], upload: Upload) -> None:
     check_err: list[bytes] = []
     readers = [drain(dump.stderr, dump_err), drain(check.stderr, check_err)]
     check_alive = True
+    Doing.now = "dumping and uploading (pg_dump into UploadPart)"
     try:
         while part := read_part(dump.stdout, PART_BYTES):
             if check_alive:
@@ -153,6 +174,11 @@ def stream_dump(env: Mapping[str, str], upload: Upload) -> None:
                 except BrokenPipeError:  # the second reader gave up; its exit status says why
                     check_alive = False
             upload.put(part)
+    except BaseException:
+        # a signal, the deadline or a failed part: no child may outlive the job
+        stop_child(dump)
+        stop_child(check)
+        raise
     finally:
         dump.stdout.close()
         if check_alive:
@@ -173,7 +199,8 @@ def stream_dump(env: Mapping[str, str], upload: Upload) -> None:
 def child_error(returncode: int, stderr: list[bytes]) -> str:
     text = b"".join(stderr).decode(errors="replace")
     if returncode < 0:
-        return f"killed by signal {-returncode}" + (f": {text}" if text.strip() else "")
+        name = signal.Signals(-returncode).name
+        return f"killed by {name} (signal {-returncode})" + (f": {text}" if text.strip() else "")
     return text
 
 
@@ -187,21 +214,22 @@ def backup(env: Mapping[str, str], now: dt.datetime) -> str:
     kms_key = env.get("BACKUP_KMS_KEY_ARN", "")
     extra = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key} if kms_key else {}
     s3 = s3_client(env)
+    Doing.now = "starting the upload (CreateMultipartUpload)"
     try:
         # Started before the dump: a missing bucket or refused credentials fail now, not after an hour.
         upload = Upload(s3, bucket, key, extra)
     except Exception as exc:
-        raise s3_error(exc, bucket) from None
+        raise s3_error(exc, bucket, "CreateMultipartUpload") from None
     try:
         stream_dump(env, upload)
         upload.complete()
-    except JobError:
-        upload.abort()
+    except BaseException as exc:
+        upload.abort()  # a signal or the deadline included: nothing half-written stays behind
+        if isinstance(exc, Exception) and not isinstance(exc, JobError):
+            raise s3_error(exc, bucket, "UploadPart") from None
         raise
-    except Exception as exc:
-        upload.abort()
-        raise s3_error(exc, bucket) from None
-    where = f"s3://{bucket}/{key}"
+    where = Doing.stored = f"s3://{bucket}/{key}"
+    Doing.now = f"publishing {METRIC_NAME} (PutMetricData)"
     try:
         publish_success(env)
     except Exception as exc:
@@ -212,7 +240,7 @@ def backup(env: Mapping[str, str], now: dt.datetime) -> str:
     return where
 
 
-def publish_success(env: Mapping[str, str], sleep: Callable[[float], None] = time.sleep) -> None:
+def publish_success(env: Mapping[str, str], sleep: Callable[[float], None] | None = None) -> None:
     cloudwatch = aws_client(
         env, "cloudwatch", env.get("METRICS_REGION", "us-east-1"), env.get("CLOUDWATCH_ENDPOINT_URL")
     )
@@ -232,12 +260,22 @@ def publish_success(env: Mapping[str, str], sleep: Callable[[float], None] = tim
         except Exception:
             if attempt == METRIC_ATTEMPTS:
                 raise
-            sleep(2**attempt)  # 2, 4, 8 s: the whole retry stays under 15 s
+            (sleep or time.sleep)(2**attempt)  # 2, 4, 8 s: the whole retry stays under 15 s
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    Doing.reset()
     try:
-        where = backup(os.environ if env is None else env, dt.datetime.now(dt.UTC))
+        with signals_and_deadline(seconds(env, "JOB_DEADLINE_SECONDS", DEADLINE_SECONDS)):
+            where = backup(env, dt.datetime.now(dt.UTC))
+    except Stopped as stop:
+        if Doing.stored:
+            what = f"the backup is stored at {Doing.stored}, but {METRIC_NAME} was not published"
+        else:
+            what = "pg_dump stopped, the upload aborted, nothing stored"
+        print(f"backup stopped by {stop.name}: {what}", file=sys.stderr)
+        return stop.exit_code
     except JobError as exc:
         print(f"backup failed: {exc}", file=sys.stderr)
         return 1

@@ -98,11 +98,15 @@ def _audit(stack: str, fmt: str, today: dt.date) -> int:
 
 
 def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> int:
+    from jobs.common import Stopped
     from ops.drill import DrillError, restore_drill
     from ops.synth import load_stack_file
 
     try:
         print(restore_drill(load_stack_file(stack), bucket, target_url, dt.datetime.now(dt.UTC)))
+    except Stopped as stop:
+        print(f"restore drill stopped by {stop.name}: the scratch database dropped", file=sys.stderr)
+        return stop.exit_code
     except (DrillError, StackFileError, FileNotFoundError) as exc:
         print(f"restore drill failed: {exc}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 
 from components.config import PostgresConfig
-from jobs.common import JobError
+from jobs.common import JobError, signals_and_deadline
 from jobs.restore_drill import drill
 from ops.stackfile import StackFile
 
@@ -60,6 +60,7 @@ def restore_drill(stack_file: StackFile, bucket: str | None, target_url: str | N
         **pg.restore_drill.job_env(pg.schema_name),
     }
     try:
-        return drill(env, now).report()
+        with signals_and_deadline(pg.restore_drill.rto_hours * 3600):
+            return drill(env, now).report()
     except JobError as exc:
         raise DrillError(str(exc)) from None

@@ -16,9 +16,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ops.synth import Synth
+from tests.backup_helpers import APP_DB, job
 from tests.helpers import ROLE_POLICY
 from tests.servers import EnforcingAws, Postgres, enforcing_aws, postgres_server, side_by_side
-from tests.test_backup_job import APP_DB, job
 
 pytestmark = pytest.mark.integration
 

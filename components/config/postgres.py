@@ -92,6 +92,8 @@ class BackupJob(Model):
     region: Annotated[str, StringConstraints(pattern=r"^[a-z]{3}$")] = "iad"
     # Fly runs a daily machine once a day at a time it picks; runbook 002's 2 AM is not expressible.
     schedule: Literal["hourly", "daily", "weekly", "monthly"] = "daily"
+    # The whole run, dump to metric; past it the job aborts the upload, stops pg_dump and says where it was.
+    deadline_minutes: int = Field(default=240, ge=5, le=1440)
 
 
 class PostgresConfig(Model):
