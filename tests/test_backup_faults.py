@@ -218,7 +218,8 @@ def test_the_metric_is_retried_and_a_stored_backup_is_reported_as_stored(
     done = job("pg_backup", backup_env(pg, s3, CLOUDWATCH_ENDPOINT_URL="http://127.0.0.1:1"))
     (added,) = sorted(set(keys(s3)) - set(before))
     assert done.returncode == 1
-    size = s3.client().head_object(Bucket=BUCKET, Key=added)["ContentLength"]
+    client: Any = s3.client()
+    size = client.head_object(Bucket=BUCKET, Key=added)["ContentLength"]
     assert done.stderr.startswith(
         f"backup failed: the backup is stored at s3://{BUCKET}/{added} ({size} bytes), but publishing "
         "BackupSucceeded failed after 4 attempts: Could not connect to the endpoint URL: "
