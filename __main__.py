@@ -189,6 +189,9 @@ if (alerts := cfg.alerts) is not None:
             key_arns=keys.key_arns,
             key_regions=keys.key_regions,
             watch_backups=cfg.backups is not None,
+            backup_bucket=backups.primary.bucket.bucket if backups else None,
+            backup_prefix=cfg.backups.prefix if cfg.backups else "",
+            backup_region=cfg.aws_region,
             tags=cfg.tags(),
         ),
     )

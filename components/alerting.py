@@ -26,6 +26,9 @@ class AlertingArgs:
     key_arns: Mapping[str, pulumi.Output[str]]  # purpose -> the stack's KMS keys, watched for DisableKey
     key_regions: Mapping[str, str]  # purpose -> the key's region
     watch_backups: bool
+    backup_bucket: pulumi.Input[str] | None = None  # its new objects count as backups for the freshness alarm
+    backup_prefix: str = ""
+    backup_region: str = "us-east-1"
     tags: dict[str, str]
 
 
@@ -103,6 +106,9 @@ class Alerting(pulumi.ComponentResource):
                     key_arns=args.key_arns,
                     key_regions=args.key_regions,
                     watchdog_topic_arn=routing.watchdog_arn,
+                    backup_bucket=args.backup_bucket,
+                    backup_prefix=args.backup_prefix,
+                    backup_region=args.backup_region,
                 ),
                 opts=child,
             )

@@ -129,6 +129,14 @@ class BackupStorage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.logs = self._access_logs(f"{name}-access-logs", self.primary, args, region=None)
+        # Object events go to EventBridge, where the freshness alarm counts a stored backup even when
+        # the job could not publish its metric (components/operations_alarms.py).
+        aws.s3.BucketNotification(
+            f"{name}-eventbridge",
+            bucket=self.primary.bucket.id,
+            eventbridge=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
         self.replica: HardenedBucket | None = None
         if cfg.replicated:

@@ -13,7 +13,7 @@ import pulumi_aws as aws
 from components.alert_routing import notify
 from components.config import ALERTS_KEY, ALERTS_REGION
 from components.config.alerts import BackupFreshness, KmsAlerts, alarm_name
-from components.policies import document
+from components.event_forwarding import Forwarder
 
 # The contract the backup job keeps (scripts/backup.sh publishes it after a verified upload).
 BACKUP_NAMESPACE = "Platform/Backups"
@@ -38,6 +38,9 @@ class OperationsAlarmsArgs:
     key_arns: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)  # purpose -> key ARN
     key_regions: Mapping[str, str] = field(default_factory=dict)  # purpose -> the key's region
     watchdog_topic_arn: pulumi.Output[str] | None = None  # where the alerts key's own events go
+    backup_bucket: pulumi.Input[str] | None = None  # its new objects count as backups, whatever the metric did
+    backup_prefix: str = ""
+    backup_region: str = ALERTS_REGION
 
 
 def kms_filter_pattern(key_arns: Sequence[str], errors: bool) -> str:
@@ -46,6 +49,12 @@ def kms_filter_pattern(key_arns: Sequence[str], errors: bool) -> str:
     keys = " || ".join(f'$.resources[0].ARN = "{arn}"' for arn in sorted(key_arns))
     error = ' && $.errorCode = "*"' if errors else ""
     return f'{{ $.eventSource = "kms.amazonaws.com"{error} && ({keys}) }}'
+
+
+def object_created_pattern(bucket: str, prefix: str) -> str:
+    key = [{"prefix": prefix}] if prefix else [{"exists": True}]
+    detail = {"bucket": {"name": [bucket]}, "object": {"key": key}}
+    return json.dumps({"source": ["aws.s3"], "detail-type": ["Object Created"], "detail": detail}, sort_keys=True)
 
 
 def kms_event_pattern(key_arns: Sequence[str]) -> str:
@@ -73,28 +82,9 @@ class OperationsAlarms(pulumi.ComponentResource):
     def __init__(self, name: str, args: OperationsAlarmsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:alerts:OperationsAlarms", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.forwarder = Forwarder(name, args.app, args.environment, args.account_id, args.tags, self)
         if (fresh := args.backup_freshness) is not None:
-            hours = fresh.rpo_hours + fresh.slack_hours
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-backup-freshness",
-                name=alarm_name(args.app, args.environment, "backup", "freshness"),
-                alarm_description=(
-                    f"Runbook 002: RPO {fresh.rpo_hours} h. No successful backup in {hours} h. "
-                    "First check: the backup machine's last run (`flyctl logs`) and the bucket's newest object."
-                ),
-                namespace=BACKUP_NAMESPACE,
-                metric_name=BACKUP_METRIC,
-                dimensions={"App": args.app, "Environment": args.environment},
-                statistic="Sum",
-                period=hours * 3600,
-                evaluation_periods=1,
-                comparison_operator="LessThanThreshold",
-                threshold=1,
-                treat_missing_data="breaching",
-                tags={**args.tags, "severity": fresh.severity},
-                opts=child,
-                **notify(args.topic_arns.get(fresh.severity)),
-            )
+            self._backup_freshness(name, args, fresh)
         kms = args.kms
         if kms is not None and kms.key_events and args.key_arns:
             self._key_events(name, args, kms)
@@ -149,6 +139,79 @@ class OperationsAlarms(pulumi.ComponentResource):
             )
         self.register_outputs({})
 
+    def _backup_freshness(self, name: str, args: OperationsAlarmsArgs, fresh: BackupFreshness) -> None:
+        """Pages when, within RPO + slack, neither the job's BackupSucceeded nor a new object under the
+        prefix arrived: a backup that is stored but whose metric failed is not a missed backup. S3 sends
+        the bucket's events to EventBridge (BucketNotification in BackupStorage); a rule here matches
+        "Object Created" under the prefix, and EventBridge counts it in AWS/Events MatchedEvents."""
+        child = pulumi.ResourceOptions(parent=self)
+        hours = fresh.rpo_hours + fresh.slack_hours
+        queries = [
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="succeeded",
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace=BACKUP_NAMESPACE,
+                    metric_name=BACKUP_METRIC,
+                    dimensions={"App": args.app, "Environment": args.environment},
+                    stat="Sum",
+                    period=hours * 3600,
+                ),
+                return_data=False,
+            )
+        ]
+        expression = "FILL(succeeded, 0)"
+        if args.backup_bucket is not None:
+            pattern = pulumi.Output.from_input(args.backup_bucket).apply(
+                lambda bucket: object_created_pattern(bucket, args.backup_prefix)
+            )
+            stored = aws.cloudwatch.EventRule(
+                f"{name}-backup-stored",
+                name=alarm_name(args.app, args.environment, "backup-stored"),
+                description="Runbook 002: a backup object was stored (counted in AWS/Events MatchedEvents)",
+                event_pattern=pattern,
+                region=ALERTS_REGION,
+                tags=args.tags,
+                opts=child,
+            )
+            if args.backup_region != ALERTS_REGION:
+                why = f"Runbook 002: forwards new backups to {ALERTS_REGION}"
+                self.forwarder.forward("backup-stored", args.backup_region, pattern, why)
+            queries.append(
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="stored",
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        namespace="AWS/Events",
+                        metric_name="MatchedEvents",
+                        dimensions={"RuleName": stored.name},
+                        stat="Sum",
+                        period=hours * 3600,
+                    ),
+                    return_data=False,
+                )
+            )
+            expression += " + FILL(stored, 0)"
+        queries.append(
+            aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="backups", expression=expression, label="backups stored or verified", return_data=True
+            )
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-backup-freshness",
+            name=alarm_name(args.app, args.environment, "backup", "freshness"),
+            alarm_description=(
+                f"Runbook 002: RPO {fresh.rpo_hours} h. No backup stored and no BackupSucceeded in {hours} h. "
+                "First check: the backup machine's last run (`flyctl logs`) and the bucket's newest object."
+            ),
+            metric_queries=queries,
+            evaluation_periods=1,
+            comparison_operator="LessThanThreshold",
+            threshold=1,
+            treat_missing_data="breaching",
+            tags={**args.tags, "severity": fresh.severity},
+            opts=child,
+            **notify(args.topic_arns.get(fresh.severity)),
+        )
+
     def _key_events(self, name: str, args: OperationsAlarmsArgs, kms: KmsAlerts) -> None:
         """EventBridge sees a key's events in the key's own region; SNS targets must share the rule's
         region, so a region other than us-east-1 forwards its keys' events to us-east-1's default bus
@@ -177,53 +240,10 @@ class OperationsAlarms(pulumi.ComponentResource):
         for purpose, arn in sorted(args.key_arns.items()):
             if (region := args.key_regions[purpose]) != ALERTS_REGION:
                 elsewhere.setdefault(region, []).append(arn)
-        if not elsewhere:
-            return
-        bus = pulumi.Output.concat("arn:aws:events:", ALERTS_REGION, ":", args.account_id, ":event-bus/default")
-        role = aws.iam.Role(
-            f"{name}-kms-events-forward",
-            name=f"{app}-{env}-kms-events-forward",
-            description=f"EventBridge forwards KMS key events to {ALERTS_REGION}",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(forward_trust),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-kms-events-forward",
-            role=role.name,
-            policy=bus.apply(
-                lambda arn: document([{"Effect": "Allow", "Action": "events:PutEvents", "Resource": arn}])
-            ),
-            opts=child,
-        )
         for region, arns in sorted(elsewhere.items()):
-            rule = aws.cloudwatch.EventRule(
-                f"{name}-kms-key-events-{region}",
-                name=alarm_name(app, env, "kms-key-events", region),
-                description=f"Runbook 003: forwards {region}'s key events to {ALERTS_REGION}",
-                event_pattern=pulumi.Output.all(*arns).apply(kms_event_pattern),
-                region=region,
-                tags=args.tags,
-                opts=child,
+            self.forwarder.forward(
+                "kms-key-events",
+                region,
+                pulumi.Output.all(*arns).apply(kms_event_pattern),
+                f"Runbook 003: forwards {region}'s key events to {ALERTS_REGION}",
             )
-            aws.cloudwatch.EventTarget(
-                f"{name}-kms-key-events-{region}",
-                rule=rule.name,
-                arn=bus,
-                role_arn=role.arn,
-                region=region,
-                opts=child,
-            )
-
-
-def forward_trust(account_id: str) -> str:
-    return document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ]
-    )

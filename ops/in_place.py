@@ -153,6 +153,9 @@ IN_PLACE: dict[str, InPlace] = {
     "aws:s3/bucketLogging:BucketLogging": _e(
         f"{_AWS}s3/bucket_logging.go: {_S3_SUB}", "targetBucket", "targetGrants", "targetPrefix"
     ),
+    "aws:s3/bucketNotification:BucketNotification": _e(
+        f"{_AWS}s3/bucket_notification.go: {_S3_SUB}", "eventbridge", "lambdaFunctions", "queues", "topics"
+    ),
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": _e(
         f"{_AWS}s3/bucket_object_lock_configuration.go: {_S3_SUB}", "rule"
     ),

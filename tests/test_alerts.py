@@ -215,29 +215,48 @@ def _threshold_row(prod: Synth) -> dict[str, Any]:
     return dict(file_config("prod")["platform:alerts"]["thresholds"][0])
 
 
-def test_backup_freshness_is_the_rpo(prod: Synth) -> None:
+def test_backup_freshness_is_the_rpo_and_counts_a_stored_object_as_a_backup(prod: Synth) -> None:
     a = prod.get(ALARM, "alerts-operations-backup-freshness").inputs
-    assert {
-        k: a[k]
-        for k in (
-            "namespace",
-            "metricName",
-            "dimensions",
-            "statistic",
-            "period",
-            "evaluationPeriods",
-            "comparisonOperator",
-            "threshold",
-            "treatMissingData",
-            "alarmActions",
-            "okActions",
-        )
-    } == {
-        "namespace": "Platform/Backups",
-        "metricName": "BackupSucceeded",
-        "dimensions": {"App": "learning-accelerator", "Environment": "production"},
-        "statistic": "Sum",
-        "period": 26 * 3600,  # RPO 24 h + 2 h slack
+    rule = prod.get(RULE, "alerts-operations-backup-stored").inputs
+    bucket = prod.outputs["backupBucket"]
+    assert (rule["name"], rule["region"]) == (f"{PREFIX}-backup-stored", "us-east-1")
+    assert json.loads(rule["eventPattern"]) == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": "postgres/"}]}},
+    }
+    period = 26 * 3600  # RPO 24 h + 2 h slack
+    assert {k: a[k] for k in a if k not in ("name", "alarmDescription", "tags", "region", "actionsEnabled")} == {
+        "metricQueries": [
+            {
+                "id": "succeeded",
+                "metric": {
+                    "namespace": "Platform/Backups",
+                    "metricName": "BackupSucceeded",
+                    "dimensions": {"App": "learning-accelerator", "Environment": "production"},
+                    "stat": "Sum",
+                    "period": period,
+                },
+                "returnData": False,
+            },
+            {
+                "id": "stored",
+                "metric": {
+                    "namespace": "AWS/Events",
+                    "metricName": "MatchedEvents",
+                    "dimensions": {"RuleName": f"{PREFIX}-backup-stored"},
+                    "stat": "Sum",
+                    "period": period,
+                },
+                "returnData": False,
+            },
+            {
+                "id": "backups",
+                "expression": "FILL(succeeded, 0) + FILL(stored, 0)",
+                "label": "backups stored or verified",
+                "returnData": True,
+            },
+        ],
         "evaluationPeriods": 1,
         "comparisonOperator": "LessThanThreshold",
         "threshold": 1,
@@ -245,6 +264,9 @@ def test_backup_freshness_is_the_rpo(prod: Synth) -> None:
         "alarmActions": [topic("P2")],
         "okActions": [topic("P2")],
     }
+    # S3 sends the bucket's object events to EventBridge
+    notification = prod.get("aws:s3/bucketNotification:BucketNotification", "backups-eventbridge").inputs
+    assert notification == {"bucket": bucket, "eventbridge": True}
 
 
 def test_kms_key_events_page_through_a_topic_the_watched_key_does_not_encrypt(prod: Synth) -> None:
@@ -300,7 +322,7 @@ def test_keys_outside_us_east_1_forward_their_events_there(synth: SynthFn) -> No
     assert (forward["name"], forward["region"]) == (f"{PREFIX}-kms-key-events-eu-west-1", "eu-west-1")
     assert json.loads(forward["eventPattern"])["detail"]["resources"]["ARN"] == [arns["general"]]
     target = s.get(TARGET, "alerts-operations-kms-key-events-eu-west-1").inputs
-    role = s.get("aws:iam/role:Role", "alerts-operations-kms-events-forward")
+    role = s.get("aws:iam/role:Role", "alerts-operations-events-forward")
     assert (target["arn"], target["roleArn"], target["region"]) == (
         f"arn:aws:events:us-east-1:{ACCOUNT_ID}:event-bus/default",
         role.outputs["arn"],
@@ -314,9 +336,18 @@ def test_keys_outside_us_east_1_forward_their_events_there(synth: SynthFn) -> No
             "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
         }
     ]
-    assert statements(s.get("aws:iam/rolePolicy:RolePolicy", "alerts-operations-kms-events-forward")) == [
+    assert statements(s.get("aws:iam/rolePolicy:RolePolicy", "alerts-operations-events-forward")) == [
         {"Effect": "Allow", "Action": "events:PutEvents", "Resource": target["arn"]}
     ]
+    # new backups in an eu-west-1 bucket reach the freshness alarm's rule the same way, with the same role
+    stored = s.get(RULE, "alerts-operations-backup-stored-eu-west-1").inputs
+    assert (stored["region"], stored["eventPattern"]) == (
+        "eu-west-1",
+        s.get(RULE, "alerts-operations-backup-stored").inputs["eventPattern"],
+    )
+    stored_target = s.get(TARGET, "alerts-operations-backup-stored-eu-west-1").inputs
+    assert (stored_target["arn"], stored_target["roleArn"]) == (target["arn"], role.outputs["arn"])
+    assert len(s.of_type("aws:iam/role:Role")) == len({r.name for r in s.of_type("aws:iam/role:Role")})
     # us-east-1 still pages on the forwarded events: its rule names the eu-west-1 key
     home = s.get(RULE, "alerts-operations-kms-key-events").inputs
     assert json.loads(home["eventPattern"])["detail"]["resources"]["ARN"] == sorted([arns["general"], arns["watchdog"]])

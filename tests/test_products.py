@@ -188,7 +188,10 @@ def test_life_platform_backs_up_30_days_versioned_aes256_with_a_24h_freshness_al
     sse = s.get("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "backups")
     assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     fresh = s.get(ALARM, "alerts-operations-backup-freshness").inputs
-    assert (fresh["period"], fresh["treatMissingData"]) == (26 * 3600, "breaching")
+    assert ([q.get("metric", {}).get("period") for q in fresh["metricQueries"]], fresh["treatMissingData"]) == (
+        [26 * 3600, 26 * 3600, None],
+        "breaching",
+    )
     assert fresh["alarmDescription"].startswith("Runbook 002: RPO 24 h.")
     machine = s.get("flyio:index:Machine", "database-backup-backup").inputs["config"]
     assert machine["schedule"] == "daily"

@@ -30,6 +30,7 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 4,
         "aws:s3/bucketPolicy:BucketPolicy": 4,
         "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 2,
+        "aws:s3/bucketNotification:BucketNotification": 1,
         "aws:s3/bucketLogging:BucketLogging": 2,
         "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
         "platform:backups:BackupAccess": 1,
@@ -69,7 +70,7 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "aws:cloudwatch/metricAlarm:MetricAlarm": 16,
         "platform:alerts:ThresholdAlarms": 1,
         "platform:alerts:OperationsAlarms": 1,
-        "aws:cloudwatch/eventRule:EventRule": 2,
+        "aws:cloudwatch/eventRule:EventRule": 3,
         "aws:cloudwatch/eventTarget:EventTarget": 2,
     }
 
