@@ -8,18 +8,18 @@ import functools
 import pulumi
 import pulumi_aws as aws
 
-from components.alert_routing import TOPIC_PUBLISHERS
-from components.alerting import Alerting, AlertingArgs
-from components.backup_access import BackupAccess, BackupAccessArgs, drill_machines
-from components.backup_job import BackupJobArgs, DatabaseBackupJob
-from components.backups import BackupStorage, BackupStorageArgs
-from components.config import ALERTS_KEY, ALERTS_REGION, WATCHDOG_KEY
-from components.fly import FlyApi, FlyApiArgs
-from components.keys import KmsKeys, KmsKeysArgs
-from components.loader import load_stack
-from components.postgres import PostgresDatabase, PostgresDatabaseArgs, app_url
-from components.secrets import FLY, VERCEL, SecretsInventory, SecretsInventoryArgs
-from components.vercel import VercelFrontend, VercelFrontendArgs
+from components.alerting.alerting import Alerting, AlertingArgs
+from components.alerting.config import ALERTS_KEY, ALERTS_REGION, WATCHDOG_KEY
+from components.alerting.routing import TOPIC_PUBLISHERS
+from components.backups.access import BackupAccess, BackupAccessArgs, drill_machines
+from components.backups.storage import BackupStorage, BackupStorageArgs
+from components.database.backup_job import BackupJobArgs, DatabaseBackupJob
+from components.database.postgres import PostgresDatabase, PostgresDatabaseArgs, app_url
+from components.delivery.fly import FlyApi, FlyApiArgs
+from components.delivery.vercel import VercelFrontend, VercelFrontendArgs
+from components.keys.kms_keys import KmsKeys, KmsKeysArgs
+from components.secrets.inventory import FLY, VERCEL, SecretsInventory, SecretsInventoryArgs
+from components.shared.loader import load_stack
 
 # 1. Stack config: every bad key is reported here, before any resource is registered.
 loaded = load_stack()

@@ -22,17 +22,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT_ONLY = "from ops.sdk import import_provider_sdks; import_provider_sdks()"
+IMPORT_ONLY = "from ops.offline.sdk import import_provider_sdks; import_provider_sdks()"
 BASELINE = "import pulumi"
 # The plan of one stack, stamped between its phases (time.time(): the parent reads the same clock).
 PHASED_PLAN = """
 import sys, time
 stamps = [("start", time.time())]
-from ops.sdk import import_provider_sdks
+from ops.offline.sdk import import_provider_sdks
 import_provider_sdks()
 stamps.append(("provider SDKs imported", time.time()))
 import datetime as dt
-from ops import plan, policy_check, synth
+from ops.commands import plan, policy_check, synth
 stamps.append(("our modules imported (pydantic, ruamel, the models)", time.time()))
 stack_file = synth.load_stack_file(sys.argv[1])
 stamps.append(("stack file read", time.time()))

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from bootstrap.ci_access import CiAccess, CiAccessArgs
 from bootstrap.config import BootstrapConfig
-from components.hardened_bucket import HardenedBucket, HardenedBucketArgs
+from components.backups.hardened_bucket import HardenedBucket, HardenedBucketArgs
 
 settings = pulumi.Config("bootstrap")
 cfg = BootstrapConfig.model_validate(

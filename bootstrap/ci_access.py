@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import Statement, document
+from components.shared.policies import Statement, document
 
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from components.config.base import Model, RepoSlug, raise_if
+from components.shared.base import Model, RepoSlug, raise_if
 
 EnvironmentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]+$")]
 

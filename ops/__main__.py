@@ -8,8 +8,8 @@ import datetime as dt
 import json
 import sys
 
-from components.loader import ConfigError
-from ops.stackfile import StackFile, StackFileError
+from components.shared.loader import ConfigError
+from ops.offline.stackfile import StackFile, StackFileError
 
 
 def _date(text: str) -> dt.date:
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return _audit(args.stack, args.format, args.today or dt.date.today())
     if args.command == "restore-drill":
         return _restore_drill(args.stack, args.bucket, args.target_url)
-    from ops.rotate import RotateError, rotate
+    from ops.commands.rotate import RotateError, rotate
 
     try:
         for line in rotate(args.stack, args.secrets, due=args.due, on=args.today or dt.date.today(), force=args.force):
@@ -81,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _audit(stack: str, fmt: str, today: dt.date) -> int:
-    from ops.audit import as_markdown, audit
-    from ops.synth import load_stack_file
+    from ops.commands.audit import as_markdown, audit
+    from ops.offline.synth import load_stack_file
 
     try:
         stack_file = load_stack_file(stack)
@@ -99,8 +99,8 @@ def _audit(stack: str, fmt: str, today: dt.date) -> int:
 
 def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> int:
     from jobs.common import Stopped
-    from ops.drill import DrillError, restore_drill
-    from ops.synth import load_stack_file
+    from ops.commands.drill import DrillError, restore_drill
+    from ops.offline.synth import load_stack_file
 
     try:
         print(restore_drill(load_stack_file(stack), bucket, target_url, dt.datetime.now(dt.UTC)))
@@ -116,9 +116,9 @@ def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> in
 def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
-    from ops import diff
-    from ops import plan as plan_output
-    from ops.synth import load_stack_file, synthesize_file
+    from ops.commands import diff
+    from ops.commands import plan as plan_output
+    from ops.offline.synth import load_stack_file, synthesize_file
 
     try:
         stack_file = load_stack_file(stack)
@@ -139,8 +139,8 @@ def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
 
 
 def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
-    from ops import plan as plan_output
-    from ops.synth import load_stack_file, synthesize_file
+    from ops.commands import plan as plan_output
+    from ops.offline.synth import load_stack_file, synthesize_file
 
     try:
         stack_file = load_stack_file(stack)
@@ -152,7 +152,7 @@ def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
         return 1
-    from ops.policy_check import as_lines, mandatory, violations
+    from ops.commands.policy_check import as_lines, mandatory, violations
 
     print(plan_output.as_json(synth) if as_json else plan_output.as_text(synth, stack_file.path.name))
     found = violations(synth)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pulumi_policy import EnforcementLevel, PolicyPack, StackValidationPolicy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for components.config
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository, for components.shared
 
 from policy.pack import policies
 

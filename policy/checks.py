@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from components.config.catalogues import looks_secret
-
-if TYPE_CHECKING:
-    from policy.controls import Check, Res
+from components.shared.catalogues import looks_secret
+from policy.resources import Check, Res, Unknown
 
 BUCKET = "aws:s3/bucket:Bucket"
 STATEFUL = (
@@ -25,8 +23,6 @@ STATEFUL = (
 
 def _known(props: Mapping[str, Any], key: str) -> Any:
     """A prop that only helps match resources: unknown during a preview is as good as absent."""
-    from policy.controls import Unknown
-
     try:
         return props.get(key)
     except Unknown:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from policy.controls import CONTROLS, Control, Props, Res, evaluate, is_production
+from policy.controls import CONTROLS, Control, evaluate, is_production
+from policy.resources import Props, Res
 
 UNCHECKED = "controls-unchecked-in-preview"
 

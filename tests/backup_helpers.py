@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
-from ops.stackfile import ROOT
+from ops.offline.stackfile import ROOT
 from tests.helpers import Ran, in_process
 from tests.servers import S3, Postgres
 

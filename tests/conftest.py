@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from ops.sdk import import_provider_sdks
-from ops.synth import Synth, synthesize_stack
+from ops.offline.sdk import import_provider_sdks
+from ops.offline.synth import Synth, synthesize_stack
 from tests.backup_helpers import APP_DB, BUCKET
 from tests.helpers import TODAY, SynthFn, synth_with
 from tests.servers import S3, Postgres, postgres_and_s3

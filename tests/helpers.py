@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 import pytest
 from ruamel.yaml import YAML
 
-from components.config import StackConfig
-from components.loader import ConfigError, load
-from ops.stackfile import ROOT, read
-from ops.synth import ACCOUNT_ID, Resource, Synth, offline_config, synthesize
+from components.shared.loader import ConfigError, load
+from components.shared.stack import StackConfig
+from ops.offline.stackfile import ROOT, read
+from ops.offline.synth import ACCOUNT_ID, Resource, Synth, offline_config, synthesize
 
 # Every stack test judges secret staleness on this date, so results do not drift with the calendar.
 TODAY = dt.date(2026, 11, 23)

@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ops.synth import Resource, Synth
+from ops.offline.synth import Resource, Synth
 from tests.servers import Postgres
 
 ROLE = "postgresql:index/role:Role"

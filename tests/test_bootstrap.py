@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ops.fakes import ACCOUNT_ID
-from ops.stackfile import ROOT, read
-from ops.synth import Synth, synthesize, to_config_value
+from ops.offline.fakes import ACCOUNT_ID
+from ops.offline.stackfile import ROOT, read
+from ops.offline.synth import Synth, synthesize, to_config_value
 
 PROGRAM = ROOT / "bootstrap" / "__main__.py"
 ROLE = "aws:iam/role:Role"
@@ -41,7 +41,7 @@ def test_the_state_bucket_is_versioned_private_tls_only_protected_and_never_expi
     rule = ci.get("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "state").inputs["rules"][0]
     assert "expiration" not in rule and rule["noncurrentVersionExpiration"] == {"noncurrentDays": 90}
     assert ci.outputs["loginUrl"] == f"s3://{ci.outputs['stateBucket']}"
-    from ops.policy_check import violations
+    from ops.commands.policy_check import violations
 
     # the one advisory gap: the state bucket keeps no server access log (CloudTrail records its API calls)
     assert [(v.control, v.resource) for v in violations(ci)] == [("buckets-access-logged", "state")]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ops.stackfile import ROOT
-from ops.synth import Synth, synthesize_stack
+from ops.offline.stackfile import ROOT
+from ops.offline.synth import Synth, synthesize_stack
 from tests.helpers import ALIAS, BUCKET, KEY, LIFECYCLE, RANDOM_BYTES, TODAY
 
 PRODUCT_FILES = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("products/*/Pulumi.*.yaml"))
@@ -160,7 +160,7 @@ def test_flashfusion_keeps_its_inventory_periods_and_all_six_rows(plans: dict[st
     [("KEYRING_TOKEN", 180), ("SUPABASE_SERVICE_ROLE_KEY", 90), ("STRIPE_SECRET_KEY", 90), ("RESEND_API_KEY", 90)],
 )
 def test_flashfusion_secrets_go_stale_after_their_period(secret: str, period: int) -> None:
-    from components.loader import ConfigError
+    from components.shared.loader import ConfigError
 
     last = dt.date(2026, 11, 2)
     path = "products/flashfusion/Pulumi.staging.yaml"  # staging warns where prod refuses

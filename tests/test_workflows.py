@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from ops.stackfile import ROOT
+from ops.offline.stackfile import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 TOOLS = ROOT / ".venv-tools" / "bin"  # .ci/run installs them there

@@ -1,0 +1,226 @@
+"""The PostgreSQL backup bucket of runbooks 000 and 002: versioned, AES-256, 30 days, logged, replicated in prod."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.backups.config import BackupsConfig, Transition
+from components.backups.hardened_bucket import AccessLogSource, HardenedBucket, HardenedBucketArgs, ObjectLockArgs
+from components.shared.policies import document
+
+LOG_PREFIX = "s3-access/"
+ABORT_MULTIPART_DAYS = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackupStorageArgs:
+    backups: BackupsConfig
+    region: str
+    account_id: pulumi.Input[str]
+    tags: dict[str, str]
+    protect: bool
+    kms_key_arn: pulumi.Input[str] | None = None
+
+
+def expiry_rule(
+    rule_id: str, days: int, noncurrent_days: int, transition: Transition | None = None
+) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """Expire current objects, then their noncurrent versions; never keep half-finished uploads."""
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id=rule_id,
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+            noncurrent_days=noncurrent_days
+        ),
+        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+            days_after_initiation=ABORT_MULTIPART_DAYS
+        ),
+        transitions=None
+        if transition is None
+        else [
+            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
+                days=transition.days, storage_class=transition.storage_class
+            )
+        ],
+    )
+
+
+def backup_lifecycle(cfg: BackupsConfig) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    return [expiry_rule("expire-backups", cfg.retention_days, cfg.noncurrent_version_days, cfg.transition)]
+
+
+def log_lifecycle(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+    return [expiry_rule("expire-access-logs", days, noncurrent_days=1)]
+
+
+def replication_policy(source_arn: str, replica_arn: str) -> str:
+    return document(
+        [
+            {
+                "Sid": "ReadReplicationConfig",
+                "Effect": "Allow",
+                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                "Resource": source_arn,
+            },
+            {
+                "Sid": "ReadSourceVersions",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObjectLegalHold",
+                    "s3:GetObjectRetention",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionTagging",
+                ],
+                "Resource": f"{source_arn}/*",
+            },
+            {
+                "Sid": "WriteReplicas",
+                "Effect": "Allow",
+                "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
+                "Resource": f"{replica_arn}/*",
+            },
+        ]
+    )
+
+
+def s3_service_trust(account_id: str) -> str:
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        ]
+    )
+
+
+class BackupStorage(pulumi.ComponentResource):
+    """Where the nightly `pg_dump` of runbooks 000 and 002 lands.
+
+    Creates the primary backup bucket (a HardenedBucket with the retention lifecycle and, where the
+    environment locks, object lock), an access-log bucket beside it, and, where replication is on, a
+    replica bucket in the second region with its own access logs, the replication role and rule.
+    """
+
+    def __init__(self, name: str, args: BackupStorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:backups:BackupStorage", name, None, opts)
+        cfg = args.backups
+        lock = ObjectLockArgs(mode=cfg.object_lock.mode, days=cfg.object_lock_days) if cfg.locked else None
+        backup_tags = {**args.tags, "purpose": "postgres-backups"}
+
+        self.primary = HardenedBucket(
+            name,
+            HardenedBucketArgs(
+                tags=backup_tags,
+                protect=args.protect,
+                lifecycle_rules=backup_lifecycle(cfg),
+                sse_algorithm=cfg.encryption,
+                kms_key_arn=args.kms_key_arn,
+                object_lock=lock,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.logs = self._access_logs(f"{name}-access-logs", self.primary, args, region=None)
+        # Object events go to EventBridge, where the freshness alarm counts a stored backup even when
+        # the job could not publish its metric (components/alerting/operations_alarms.py).
+        aws.s3.BucketNotification(
+            f"{name}-eventbridge",
+            bucket=self.primary.bucket.id,
+            eventbridge=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.replica: HardenedBucket | None = None
+        if cfg.replicated:
+            assert cfg.replication.region is not None  # the config model requires it
+            self.replica = HardenedBucket(
+                f"{name}-replica",
+                HardenedBucketArgs(
+                    tags={**backup_tags, "replica-of": args.region},
+                    protect=args.protect,
+                    lifecycle_rules=backup_lifecycle(cfg),
+                    region=cfg.replication.region,
+                    object_lock=lock,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self._access_logs(f"{name}-replica-access-logs", self.replica, args, region=cfg.replication.region)
+            self._replicate(name, args)
+        self.register_outputs(
+            {
+                "bucket": self.primary.bucket.bucket,
+                "replicaBucket": self.replica.bucket.bucket if self.replica else None,
+            }
+        )
+
+    def _access_logs(
+        self, name: str, source: HardenedBucket, args: BackupStorageArgs, region: str | None
+    ) -> HardenedBucket:
+        """Server access logs go to a bucket of their own in the source's region (S3 requires the same region)."""
+        logs = HardenedBucket(
+            name,
+            HardenedBucketArgs(
+                tags={**args.tags, "purpose": "s3-access-logs"},
+                protect=args.protect,
+                lifecycle_rules=log_lifecycle(args.backups.access_log_retention_days),
+                region=region,
+                logs_from=AccessLogSource(bucket_arn=source.bucket.arn, account_id=args.account_id, prefix=LOG_PREFIX),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.s3.BucketLogging(
+            name,
+            bucket=source.bucket.id,
+            region=region,
+            target_bucket=logs.bucket.id,
+            target_prefix=LOG_PREFIX,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return logs
+
+    def _replicate(self, name: str, args: BackupStorageArgs) -> None:
+        assert self.replica is not None
+        replica = self.replica
+        role = aws.iam.Role(
+            f"{name}-replication",
+            description="S3 replicates backups to the second region",
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(s3_service_trust),
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-replication",
+            role=role.id,
+            policy=pulumi.Output.all(self.primary.bucket.arn, replica.bucket.arn).apply(
+                lambda a: replication_policy(a[0], a[1])
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.s3.BucketReplicationConfig(
+            f"{name}-replication",
+            bucket=self.primary.bucket.id,
+            role=role.arn,
+            rules=[
+                aws.s3.BucketReplicationConfigRuleArgs(
+                    id="replicate-backups",
+                    status="Enabled",
+                    filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
+                    # Expiry on the source must not delete the replica: it keeps its own lifecycle.
+                    delete_marker_replication=aws.s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs(
+                        status="Disabled"
+                    ),
+                    destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                        bucket=replica.bucket.arn, storage_class="STANDARD"
+                    ),
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.primary.versioning, replica.versioning]),
+        )

@@ -1,0 +1,2 @@
+"""Delivery: `platform:vercel` (`vercel_config`, `vercel.VercelFrontend`) and `platform:fly`
+(`fly_config`, `fly.FlyApi`)."""

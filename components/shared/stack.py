@@ -1,0 +1,298 @@
+"""The whole stack: its sections, the one rule for environment defaults, and the rules across sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field, ModelWrapValidatorHandler, ValidationInfo, model_validator
+
+from components.alerting.config import (
+    ALERTS_KEY,
+    ALERTS_REGION,
+    KMS_FILTER_MAX,
+    WATCHDOG_KEY,
+    AlertsConfig,
+    kms_filter_length,
+)
+from components.backups.config import BackupsConfig
+from components.database.config import AppRoles, LoginRole, PostgresConfig
+from components.delivery.fly_config import FlyConfig
+from components.delivery.vercel_config import VercelConfig
+from components.keys.config import KeysConfig
+from components.secrets.config import SecretsConfig
+from components.shared import names
+from components.shared.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
+
+
+def environment_of_stack(stack: str) -> Environment:
+    """`prod`, or a name ending in `-prod` (`parker-flight-prod`), is production; any other stack is staging."""
+    return "production" if stack == "prod" or stack.endswith("-prod") else "staging"
+
+
+@dataclass(frozen=True)
+class EnvironmentDefaults:
+    """What a stack gets when its file does not say: production is protected, locked, replicated and strict."""
+
+    protect: bool
+    object_lock: bool
+    replication: bool
+    fail_when_stale: bool
+
+    @classmethod
+    def of(cls, environment: Environment) -> EnvironmentDefaults:
+        prod = environment == "production"
+        return cls(protect=prod, object_lock=prod, replication=prod, fail_when_stale=prod)
+
+
+def _or(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
+
+
+class StackConfig(Model):
+    """Every section is optional: a product declares only the capabilities it runs."""
+
+    app: Slug
+    environment: Environment | None = None  # None: follows from the stack name
+    aws_region: AwsRegion = Field(alias="aws:region")
+    data_classification: Literal["public", "internal", "confidential", "restricted"] = "confidential"
+    protect: bool | None = None  # None: the environment decides
+    # The AWS account the stack deploys to. Optional; where given, checks that span stacks of one account
+    # (a Slack channel Chatbot may configure only once per account) can run across stack files.
+    account_id: AccountId | None = None
+    keys: KeysConfig | None = None
+    backups: BackupsConfig | None = None
+    secrets: SecretsConfig | None = None
+    vercel: VercelConfig | None = None
+    fly: FlyConfig | None = None
+    alerts: AlertsConfig | None = None
+    postgres: PostgresConfig | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _resolve(cls, data: Any, handler: ModelWrapValidatorHandler[StackConfig], info: ValidationInfo) -> StackConfig:
+        parsed = handler(data)
+        return parsed.with_environment_defaults((info.context or {}).get("stack"))
+
+    def with_environment_defaults(self, stack: str | None) -> StackConfig:
+        """The one place environment defaults are applied; then the rules that need the resolved values."""
+        implied = environment_of_stack(stack) if stack else None
+        if self.environment is not None and implied is not None and self.environment != implied:
+            raise_if(
+                [
+                    (
+                        "environment",
+                        f"{self.environment!r} contradicts stack {stack!r}, which is {implied} "
+                        "(a stack named prod or *-prod is production); remove the key or rename the stack",
+                    )
+                ]
+            )
+        environment = self.environment or implied
+        if environment is None:
+            raise_if([("environment", "required when the stack name is not known")])
+        assert environment is not None
+        d = EnvironmentDefaults.of(environment)
+        update: dict[str, Any] = {"environment": environment, "protect": _or(self.protect, d.protect)}
+        if self.backups is not None:
+            lock, repl = self.backups.object_lock, self.backups.replication
+            update["backups"] = self.backups.model_copy(
+                update={
+                    "object_lock": lock.model_copy(update={"enabled": _or(lock.enabled, d.object_lock)}),
+                    "replication": repl.model_copy(update={"enabled": _or(repl.enabled, d.replication)}),
+                }
+            )
+        if self.secrets is not None:
+            update["secrets"] = self.secrets.model_copy(
+                update={"fail_when_stale": _or(self.secrets.fail_when_stale, d.fail_when_stale)}
+            )
+        resolved = self.model_copy(update=update)
+        raise_if(resolved.problems_across_sections())
+        return resolved
+
+    def problems_across_sections(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        prod = self.production
+        if prod and not self.protect:
+            problems.append(("protect", "production resources are always protected"))
+        if (b := self.backups) is not None:
+            purposes = self.keys.purposes if self.keys is not None else []
+            if b.encryption == "aws:kms" and b.kms_key not in purposes:
+                problems.append(("backups.kmsKey", f"{b.kms_key!r} is not one of keys.purposes {purposes}"))
+            if b.replicated and b.replication.region is None:
+                problems.append(("backups.replication.region", "required when replication is enabled"))
+            if b.replicated and b.replication.region == self.aws_region:
+                problems.append(
+                    (
+                        "backups.replication.region",
+                        f"must differ from aws:region ({self.aws_region}) to survive a regional disaster",
+                    )
+                )
+            if b.replicated and b.encryption == "aws:kms":
+                problems.append(
+                    (
+                        "backups.encryption",
+                        "replication of aws:kms backups needs a key in the replica "
+                        "region, which is not supported yet; use AES256 with replication",
+                    )
+                )
+        for name, item in (self.secrets.items if self.secrets else {}).items():
+            if name.startswith("NEXT_PUBLIC_") and item.vercel_targets:
+                problems.append(
+                    (
+                        f"secrets.items.{name}.consumers",
+                        "a NEXT_PUBLIC_* variable is sent to the browser and can never carry a secret",
+                    )
+                )
+            for consumer, section in (("fly", self.fly), ("vercel", self.vercel)):
+                if section is None and any(c.split(":")[0] == consumer for c in item.consumers):
+                    problems.append(
+                        (f"secrets.items.{name}.consumers", f"this stack declares no platform:{consumer} section")
+                    )
+            for var in (name, f"{name}_PREVIOUS"):
+                if self.vercel is not None and var in self.vercel.env and item.vercel_targets:
+                    problems.append((f"vercel.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
+                if self.fly is not None and var in self.fly.env and "fly" in item.consumers:
+                    problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
+        problems += self._alert_problems()
+        problems += self._postgres_problems()
+        problems += self._name_problems()
+        if prod and (f := self.fly) is not None:
+            if not f.pinned:
+                problems.append(
+                    ("fly.image", f"{f.image!r}: production images are pinned by digest (…@sha256:<64 hex>)")
+                )
+            if sum(1 for n in f.regions.values() if n > 0) < 2:
+                problems.append(("fly.regions", "production runs machines in at least two regions"))
+        return problems
+
+    def _alert_problems(self) -> list[tuple[str, str]]:
+        a = self.alerts
+        if a is None:
+            return []
+        problems = []
+        if self.keys is None or ALERTS_KEY not in self.keys.purposes:
+            problems.append(
+                ("keys.purposes", f"alerts need a customer-managed key for their topics: add {ALERTS_KEY!r}")
+            )
+        items = self.secrets.items if self.secrets else {}
+        for severity, channels in a.channels.items():
+            name = channels.pagerduty
+            if name is not None and (name not in items or items[name].kind != "provided"):
+                problems.append(
+                    (f"alerts.channels.{severity}.pagerduty", f"{name} is not a provided secret in secrets.items")
+                )
+        if a.kms.key_events:
+            if self.keys is not None and WATCHDOG_KEY not in self.keys.purposes:
+                problems.append(
+                    (
+                        "keys.purposes",
+                        f"KMS key events need a second key in us-east-1 for the topic that reports on the "
+                        f"{ALERTS_KEY!r} key (SNS cannot publish with a disabled key): add {WATCHDOG_KEY!r}, "
+                        "or set alerts.kms.keyEvents: false",
+                    )
+                )
+            # An organization trail lives in the management account, so the ARN's account is not checked.
+            if a.kms.cloudtrail_trail_arn is None:
+                problems.append(
+                    (
+                        "alerts.kms.cloudtrailTrailArn",
+                        "KMS key events reach EventBridge only while a CloudTrail trail logs management events: "
+                        "name that trail (arn:aws:cloudtrail:<region>:<account>:trail/<name>), "
+                        "or set alerts.kms.keyEvents: false",
+                    )
+                )
+        if a.kms.failure_rate is not None and self.keys is not None:
+            longest = kms_filter_length(len(self.keys.purposes), max(len(self.aws_region), len("us-east-1")))
+            if longest > KMS_FILTER_MAX:
+                problems.append(
+                    (
+                        "alerts.kms.failureRate",
+                        f"the error filter over {len(self.keys.purposes)} keys would be {longest} characters; "
+                        f"CloudWatch Logs allows {KMS_FILTER_MAX}: use fewer keys.purposes",
+                    )
+                )
+        return problems
+
+    def _name_problems(self) -> list[tuple[str, str]]:
+        """Every AWS name the project may derive must fit, whether or not this stack declares it yet."""
+        a = self.alerts
+        named: list[str] = []
+        if a is not None:
+            named = [h.name for h in a.health_checks] + [s.name for s in a.slos] + [t.name for t in a.thresholds]
+        fields = {
+            "level": names.LEVELS,
+            "window": names.WINDOWS,
+            # only another region than alerting's forwards key events under its own rule
+            "region": (self.aws_region,) if self.aws_region != ALERTS_REGION else (),
+            "name": tuple(named),
+            "purpose": tuple(self.keys.purposes) if self.keys is not None else (),
+        }
+        return names.app_problems(self.app, self.env, fields)
+
+    def _postgres_problems(self) -> list[tuple[str, str]]:
+        pg = self.postgres
+        if pg is None:
+            return []
+        problems = []
+        if self.production and pg.sslmode == "disable":
+            problems.append(
+                ("postgres.sslmode", "production connects with TLS: require, or verify-full and sslRootCert")
+            )
+        items = self.secrets.items if self.secrets else {}
+        logins: dict[str, AppRoles | LoginRole] = {
+            "app": pg.app,
+            "migrator": pg.migrator,
+            "readonly": pg.readonly,
+            "backup": pg.backup,
+        }
+        for where, login in logins.items():
+            item = items.get(login.password_secret)
+            if item is None or item.kind != "generated" or item.encoding != "password":
+                problems.append(
+                    (
+                        f"postgres.{where}.passwordSecret",
+                        f"{login.password_secret} must be a generated secret with encoding password in secrets.items",
+                    )
+                )
+        provided = [("adminPasswordSecret", pg.admin_password_secret)]
+        if pg.restore_drill is not None and pg.restore_drill.target_url_secret is not None:
+            provided.append(("restoreDrill.targetUrlSecret", pg.restore_drill.target_url_secret))
+        for where, name in provided:
+            if name not in items or items[name].kind != "provided":
+                problems.append((f"postgres.{where}", f"{name} must be a provided secret in secrets.items"))
+        for consumer in pg.app.url_consumers:
+            section = consumer.split(":")[0]
+            if {"fly": self.fly, "vercel": self.vercel}[section] is None:
+                problems.append(("postgres.app.urlConsumers", f"this stack declares no platform:{section}"))
+        if (job := pg.backup_job) is not None:
+            writer = self.backups.writer.fly if self.backups is not None else None
+            if writer is None or (writer.org, writer.app) != (job.org, job.app):
+                problems.append(
+                    (
+                        "postgres.backupJob",
+                        f"the backup job writes with backups.writer, which must trust fly: {{org: {job.org}, "
+                        f"app: {job.app}}} (and needs a platform:backups section)",
+                    )
+                )
+        return problems
+
+    @property
+    def env(self) -> Environment:
+        assert self.environment is not None, "StackConfig is resolved when validated with a stack name"
+        return self.environment
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.protect)
+
+    def tags(self, classification: str | None = None) -> dict[str, str]:
+        return {
+            "app": self.app,
+            "environment": self.env,
+            "managed-by": "pulumi",
+            "data-classification": classification or self.data_classification,
+        }

@@ -1,0 +1,112 @@
+"""Deterministic stand-ins for what the providers would return, derived from the inputs.
+
+Two runs of the same config give the same outputs, so plans can be compared and tests assert exact values.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+from components.shared.sdk_internals import SECRET_SIG, SECRET_SIG_KEY
+
+ACCOUNT_ID = "123456789012"
+
+
+def unwrap_secrets(value: Any, path: str = "") -> tuple[Any, list[str]]:
+    """Plain value and the paths of the secret parts inside it."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG_KEY) == SECRET_SIG:
+            inner, _ = unwrap_secrets(value.get("value"), path)
+            return inner, [path or "."]
+        out, paths = {}, []
+        for k, v in value.items():
+            out[k], sub = unwrap_secrets(v, f"{path}.{k}" if path else k)
+            paths += sub
+        return out, paths
+    if isinstance(value, list):
+        items, paths = [], []
+        for i, v in enumerate(value):
+            item, sub = unwrap_secrets(v, f"{path}[{i}]")
+            items.append(item)
+            paths += sub
+        return items, paths
+    return value, []
+
+
+def digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class FakeProviders(pulumi.runtime.Mocks):
+    """Deterministic outputs for the resources and calls this program uses."""
+
+    def __init__(self, region: str):
+        self.region = region
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs, _ = unwrap_secrets(args.inputs)
+        state = dict(inputs)
+        seed = digest(args.typ, args.name, inputs.get("keepers"))
+        region = inputs.get("region") or self.region
+        t = args.typ
+        if t == "aws:s3/bucket:Bucket":
+            name = inputs.get("bucket") or f"{args.name}-{seed[:7]}"
+            state.update(bucket=name, arn=f"arn:aws:s3:::{name}", region=region)
+            return name, state
+        if t == "aws:kms/key:Key":
+            key_id = f"{seed[:8]}-{seed[8:12]}-{seed[12:16]}-{seed[16:20]}-{seed[20:32]}"
+            state.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{key_id}")
+            return key_id, state
+        if t == "aws:kms/alias:Alias":
+            state["arn"] = f"arn:aws:kms:{region}:{ACCOUNT_ID}:{inputs['name']}"
+            return inputs["name"], state
+        if t == "aws:iam/role:Role":
+            name = inputs.get("name") or f"{args.name}-{seed[:7]}"
+            state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+            return name, state
+        if t == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs['url']).removeprefix('https://')}"
+            return state["arn"], state
+        if t == "aws:sns/topic:Topic":
+            name = inputs.get("name") or f"{args.name}-{seed[:7]}"
+            state.update(name=name, arn=f"arn:aws:sns:{region}:{ACCOUNT_ID}:{name}")
+            return state["arn"], state
+        if t == "random:index/randomBytes:RandomBytes":
+            raw = bytes.fromhex((seed * 8)[: 2 * int(inputs["length"])])
+            state.update(hex=raw.hex(), base64=base64.b64encode(raw).decode())
+            return args.name, state
+        if t == "random:index/randomPassword:RandomPassword":
+            state["result"] = ("Aa1-" + seed * 4)[: int(inputs["length"])]
+            return args.name, state
+        if t == "vercel:index/project:Project":
+            git = state.get("gitRepository")
+            if isinstance(git, dict):
+                hooks = [
+                    {
+                        **h,
+                        "id": f"hk_{seed[:8]}",
+                        "url": f"https://api.vercel.com/v1/integrations/deploy/prj_{seed[:8]}",
+                    }
+                    for h in git.get("deployHooks") or []
+                ]
+                state["gitRepository"] = {**git, "deployHooks": hooks}
+            return f"prj_{seed[:20]}", state
+        if t == "flyio:index:App":
+            return inputs.get("name", args.name), state
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                "userId": "AIDAMOCK",
+                "id": ACCOUNT_ID,
+            }, []
+        raise NotImplementedError(f"no fake for the call {args.token}; add one to FakeProviders.call")

@@ -1,0 +1,228 @@
+"""`python -m ops plan <stack> --diff <ref>` on a clone of this repository, as a reviewer runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ops.__main__ import main
+from ops.commands.diff import as_json, as_text, compare
+from ops.offline.stackfile import ROOT
+from ops.offline.synth import Synth
+from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree, in_process
+
+RECORD_OF_DATABASE_PASSWORD = (
+    "DATABASE_PASSWORD: # the app's two alternating logins; DATABASE_URL follows it\n        rotation: "
+)
+
+
+# One pull request, three edits: maintenance on, DATABASE_PASSWORD rotated, the replica turned off.
+EDITS = (
+    ("    maintenanceMode: false", "    maintenanceMode: true"),
+    (
+        f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 2, lastRotated: "2026-11-02"}}',
+        f'{RECORD_OF_DATABASE_PASSWORD}{{generation: 3, lastRotated: "2026-11-23"}}',
+    ),
+    ("    replication:\n      region: us-west-2", "    replication:\n      enabled: false"),
+)
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Ran:
+    """`python -m ops plan <clone>/Pulumi.prod.yaml --diff HEAD` over the edited file, as a reviewer runs it:
+    the clone's HEAD (the code under test) is planned by a fresh interpreter in a worktree, the edited
+    file by this process."""
+    clone = clone_of_working_tree(tmp_path_factory.mktemp("clone") / "repo")
+    path = clone / "Pulumi.prod.yaml"
+    text = path.read_text()
+    for old, new in EDITS:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    return in_process(main, ["plan", str(path), "--diff", "HEAD", "--today", TODAY.isoformat()])
+
+
+def test_the_summary_counts_every_change_and_the_unchanged_rest(reviewed: Ran, prod: Synth) -> None:
+    assert reviewed.returncode == 2, reviewed.stderr
+    changed = 21 + 1 + 6
+    assert reviewed.stdout.splitlines()[0] == (
+        f"Diff of stack 'prod' against HEAD (offline plans): 21 to delete, 1 to replace, 6 to update; "
+        f"{len(prod.resources) - changed} unchanged."
+    )
+
+
+def test_flipping_maintenance_mode_updates_one_variable(reviewed: Ran) -> None:
+    vercel = [line for line in reviewed.stdout.splitlines() if "vercel:" in line]
+    assert vercel == [
+        "~ update vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable frontend-MAINTENANCE_MODE"
+    ]
+    # the provider marks every value secret
+    assert f"{vercel[0]}\n    value: [secret changed] -> [secret changed]\n" in reviewed.stdout
+
+
+def test_a_rotation_is_a_replacement_because_its_keepers_changed(reviewed: Ran, prod: Synth) -> None:
+    out = reviewed.stdout
+    assert (
+        "+- replace random:index/randomPassword:RandomPassword secrets-DATABASE_PASSWORD-a  (keepers changed)\n"
+        '    keepers.generation: "1" -> "3"'
+    ) in out
+    assert (
+        "~ update postgresql:index/role:Role postgres-app-a\n    password: [secret changed] -> [secret changed]" in out
+    )
+    assert "~ update flyio:index:Secrets api\n    values: [secret changed] -> [secret changed]" in out
+    # DATABASE_URL follows the new password, and every machine restarts to read it
+    rolled = sorted(line.split()[-1] for line in out.splitlines() if line.startswith("~ update flyio:index:Machine"))
+    assert rolled == sorted(m.name for m in api_machines(prod))
+    assert out.count("DATABASE_URL=2,DATABASE_URL_PREVIOUS=2") == out.count("DATABASE_URL=3,DATABASE_URL_PREVIOUS=2")
+
+
+def test_deleting_a_protected_resource_is_flagged_first_and_exits_2(reviewed: Ran) -> None:
+    lines = reviewed.stdout.splitlines()
+    assert lines[1:3] == [
+        "!! PROTECTED aws:s3/bucket:Bucket backups-replica would be deleted: the change is refused (exit 2)",
+        "!! PROTECTED aws:s3/bucket:Bucket backups-replica-access-logs would be deleted: the change is refused "
+        "(exit 2)",
+    ]
+    deleted = [line.split()[-1] for line in lines if line.startswith("- delete ")]
+    assert len(deleted) == 21
+    assert set(deleted) == {"backups-replica", "backups-replica-access-logs", "backups-replication"}
+    assert "- delete aws:s3/bucketReplicationConfig:BucketReplicationConfig backups-replication" in lines
+
+
+def test_a_stack_file_outside_git_has_no_ref_to_diff_against(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = tmp_path / "Pulumi.staging.yaml"
+    stack.write_text((ROOT / "Pulumi.staging.yaml").read_text())
+    assert main(["plan", str(stack), "--diff", "HEAD", "--today", TODAY.isoformat()]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {stack} is not in a git repository: --diff compares with a git ref of its repository\n"
+    )
+
+
+def test_the_text_names_a_protected_delete_and_the_refusal() -> None:
+    before = [row("backups-replica", {"bucket": "r"}), row("backups-replication", {"role": "x"}, protect=False)]
+    text = as_text(compare(before, []), "prod", "HEAD")
+    assert text.splitlines() == [
+        "Diff of stack 'prod' against HEAD (offline plans): 2 to delete; 0 unchanged.",
+        # the refusal comes first, above the changes a reviewer might skim
+        "!! PROTECTED aws:s3/bucket:Bucket backups-replica would be deleted: the change is refused (exit 2)",
+        "- delete aws:s3/bucket:Bucket backups-replica",
+        "- delete aws:s3/bucket:Bucket backups-replication",
+    ]
+
+
+def row(name: str, inputs: dict[str, object], **extra: object) -> dict[str, object]:
+    return {
+        "type": "aws:s3/bucket:Bucket",
+        "name": name,
+        "urn": f"urn::{name}",
+        "inputs": inputs,
+        "protect": True,
+        "secretInputs": [],
+        "secretDigests": {},
+        **extra,
+    }
+
+
+def test_changes_come_in_one_order_whatever_order_the_plans_list_them_in() -> None:
+    before = [row("b-gone", {}), row("a-gone", {}), row("kept", {"tags": {"x": "1"}})]
+    after = [row("kept", {"tags": {"x": "2"}}), row("z-new", {}), row("c-new", {})]
+    orders = {
+        tuple((c.action, c.name) for c in compare(b, a).changes)
+        for b, a in ((before, after), (before[::-1], after[::-1]))
+    }
+    assert orders == {
+        (("delete", "a-gone"), ("delete", "b-gone"), ("create", "c-new"), ("create", "z-new"), ("update", "kept"))
+    }
+
+
+def test_the_json_has_each_change_its_fields_and_the_refusals() -> None:
+    before = [row("replica", {"bucket": "r"}), row("kept", {"tags": {"x": "1"}}, protect=False)]
+    after = [row("kept", {"tags": {"x": "2"}}, protect=False)]
+    assert json.loads(as_json(compare(before, after))) == {
+        "changes": [
+            {
+                "action": "delete",
+                "type": "aws:s3/bucket:Bucket",
+                "name": "replica",
+                "protect": True,
+                "reason": "",
+                "fields": [],
+            },
+            {
+                "action": "update",
+                "type": "aws:s3/bucket:Bucket",
+                "name": "kept",
+                "protect": False,
+                "reason": "",
+                "fields": [{"path": "tags.x", "before": "1", "after": "2"}],
+            },
+        ],
+        "unchanged": 0,
+        "protectedReplacedOrDeleted": ["aws:s3/bucket:Bucket replica"],
+    }
+
+
+def test_compare_follows_aliases_and_names_force_new_fields() -> None:
+    before = [row("old-name", {"bucket": "a", "tags": {"x": "1"}})]
+    after = [row("new-name", {"bucket": "b", "tags": {"x": "2"}}, aliases=["urn::old-name"])]
+    diff = compare(before, after)
+    assert [(c.action, c.name, c.reason, c.dangerous) for c in diff.changes] == [
+        ("replace", "new-name", "bucket cannot change in place", True)
+    ]
+    assert diff.changes[0].fields == [("bucket", "a", "b"), ("tags.x", "1", "2")]
+
+
+def test_every_type_a_stack_declares_has_an_in_place_entry() -> None:
+    from ops.commands.in_place import IN_PLACE, covered
+    from ops.offline.synth import synthesize_stack
+
+    paths = sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")])
+    types = {r.type for p in paths for r in synthesize_stack(str(p), today=TODAY).resources}
+    assert sorted(t for t in types if not covered(t)) == []
+    # and the table holds no type nothing declares, which would be an entry nobody checks
+    assert sorted(set(IN_PLACE) - types) == []
+
+
+def test_an_input_the_table_does_not_list_replaces_and_a_type_without_entry_replaces_everything() -> None:
+    from ops.commands.in_place import replacing
+
+    # the schema's database is ForceNew in the provider; its owner is ALTER SCHEMA ... OWNER TO
+    assert replacing("postgresql:index/schema:Schema", ["database", "owner"]) == ["database"]
+    # a Fly machine's config updates in place, except auto_destroy (machine.go's ReplaceProps)
+    assert replacing("flyio:index:Machine", ["config.image", "config.autoDestroy"]) == ["config.autoDestroy"]
+    # dropping the name the provider never sent is an update, not eight restarts from scratch
+    assert replacing("flyio:index:Machine", ["name", "deploymentStrategy"]) == []
+    # a field no one has read about is a replacement
+    assert replacing("aws:sns/topic:Topic", ["displayName", "archivePolicy"]) == ["archivePolicy"]
+    assert replacing("aws:new/thing:Thing", ["anything"]) is None
+    diff = compare([row("t", {"x": 1}, type="aws:new/thing:Thing")], [row("t", {"x": 2}, type="aws:new/thing:Thing")])
+    assert [(c.action, c.reason, c.dangerous) for c in diff.changes] == [
+        (
+            "replace",
+            "no in-place table entry for aws:new/thing:Thing (ops/commands/in_place.py): every change replaces",
+            True,
+        )
+    ]
+
+
+def test_renaming_the_database_replaces_the_protected_schema_and_is_refused() -> None:
+    from ops.commands.plan import as_json as plan_json
+    from tests.helpers import synth_with
+
+    before = json.loads(plan_json(synth_with("prod")))
+    after = json.loads(plan_json(synth_with("prod", {"platform:postgres": {"database": "learning"}})))
+    diff = compare(before, after)
+    schema = next(c for c in diff.changes if c.type == "postgresql:index/schema:Schema")
+    assert (schema.action, schema.reason, schema.dangerous) == ("replace", "database cannot change in place", True)
+    database = next(c for c in diff.changes if c.type == "postgresql:index/database:Database")
+    assert (database.action, database.fields) == (
+        "update",
+        [("name", "learning_accelerator", "learning"), ("owner", "learning_accelerator_owner", "learning_owner")],
+    )
+    assert "!! PROTECTED postgresql:index/schema:Schema postgres-schema would be replaced" in as_text(
+        diff, "prod", "HEAD"
+    )

@@ -1,0 +1,150 @@
+"""`python -m ops rotate`: never drops a value still served, writes atomically and in the file's own style."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import stat
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from ops.__main__ import main
+from ops.commands import rotate as rotate_module
+from ops.commands.rotate import RotateError, rotate
+from tests.helpers import copy_stack_files, in_process
+
+DAY1, DAY2 = dt.date(2026, 11, 24), dt.date(2026, 11, 25)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_stack_files(tmp_path)
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    done = in_process(main, list(args))
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_a_second_rotation_inside_the_overlap_is_refused_with_the_day_it_ends(project: Path) -> None:
+    rotate("prod", ["NEXTAUTH_SECRET"], due=False, on=DAY1, root=project)
+    before = (project / "Pulumi.prod.yaml").read_text()
+    with pytest.raises(RotateError) as exc:
+        rotate("prod", ["NEXTAUTH_SECRET"], due=False, on=DAY2, root=project)
+    assert str(exc.value) == (
+        "NEXTAUTH_SECRET was rotated on 2026-11-24 and its previous value is served until the overlap ends on "
+        "2026-11-25; rotating again before 2026-11-26 would stop serving it. For a compromised secret pass "
+        "--force; nothing was changed"
+    )
+    assert (project / "Pulumi.prod.yaml").read_text() == before
+    # the day after the overlap ends, it rotates
+    assert rotate("prod", ["NEXTAUTH_SECRET"], due=False, on=dt.date(2026, 11, 26), root=project)[0].startswith(
+        "NEXTAUTH_SECRET: generation 5 -> 6"
+    )
+
+
+def test_force_rotates_inside_the_overlap_and_says_what_stops_working(project: Path) -> None:
+    rotate("prod", ["NEXTAUTH_SECRET"], due=False, on=DAY1, root=project)
+    lines = rotate("prod", ["NEXTAUTH_SECRET"], due=False, on=DAY2, force=True, root=project)
+    assert lines[0] == (
+        "NEXTAUTH_SECRET: FORCED inside the overlap. The value from generation 4 stops working at the next "
+        "`pulumi up`: tokens, sessions and data signed or encrypted with it no longer verify or decrypt"
+    )
+    assert 'rotation: {generation: 6, lastRotated: "2026-11-25"}' in (project / "Pulumi.prod.yaml").read_text()
+    code, out, _ = run_cli(
+        "rotate", "NEXTAUTH_SECRET", "--stack", str(project / "Pulumi.prod.yaml"), "--today", "2026-11-25", "--force"
+    )
+    assert code == 0 and "FORCED inside the overlap. The value from generation 5 stops working" in out
+
+
+def test_naming_a_secret_twice_bumps_it_once_and_says_so_once(project: Path) -> None:
+    lines = rotate("prod", ["CRON_SECRET", "CRON_SECRET"], due=False, on=DAY1, root=project)
+    assert lines[:2] == [
+        "CRON_SECRET was named more than once; rotating it once",
+        "CRON_SECRET: generation 2 -> 3; a new value replaces the older slot, the current one is served as "
+        "CRON_SECRET_PREVIOUS for 1 day(s)",
+    ]
+    assert (
+        'CRON_SECRET:\n        rotation: {generation: 3, lastRotated: "2026-11-24"}'
+        in (project / "Pulumi.prod.yaml").read_text()
+    )
+
+
+def test_a_failed_write_leaves_the_stack_file_whole(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = project / "Pulumi.prod.yaml"
+    before = path.read_text()
+
+    def broken_dump(self: YAML, data: object, stream: io.TextIOBase) -> None:
+        stream.write("config:\n  platform:app: trunc")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(YAML, "dump", broken_dump)
+    with pytest.raises(OSError, match="disk full"):
+        rotate("prod", ["CRON_SECRET"], due=False, on=DAY1, root=project)
+    assert path.read_text() == before
+    assert sorted(p.name for p in project.iterdir()) == ["Pulumi.prod.yaml", "Pulumi.staging.yaml"]
+
+
+@pytest.mark.parametrize(("sequence", "offset"), [(2, 0), (4, 2)], ids=["compact", "indented"])
+def test_the_file_keeps_its_own_indentation_style(project: Path, sequence: int, offset: int) -> None:
+    path = project / "Pulumi.prod.yaml"
+    styled = YAML()
+    styled.preserve_quotes = True
+    styled.width = 4096
+    styled.indent(mapping=2, sequence=sequence, offset=offset)
+    out = io.StringIO()
+    styled.dump(styled.load(path.read_text()), out)
+    path.write_text(out.getvalue())
+    assert ("\n    - " if offset == 0 else "\n      - ") in out.getvalue()
+    rotate("prod", ["CRON_SECRET"], due=False, on=DAY1, root=project)
+    after = path.read_text().splitlines()
+    diff = [(a, b) for a, b in zip(out.getvalue().splitlines(), after, strict=True) if a != b]
+    assert diff == [
+        (
+            '        rotation: {generation: 2, lastRotated: "2026-11-02"}',
+            '        rotation: {generation: 3, lastRotated: "2026-11-24"}',
+        )
+    ]
+
+
+def test_the_rotated_file_keeps_its_mode(project: Path) -> None:
+    path = project / "Pulumi.prod.yaml"
+    path.chmod(0o640)
+    rotate("prod", ["CRON_SECRET"], due=False, on=DAY1, root=project)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_read_only_stack_file_is_refused_before_writing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = project / "Pulumi.prod.yaml"
+    before = path.read_text()
+    monkeypatch.setattr(rotate_module.os, "access", lambda p, mode: False)
+    code, _, err = run_cli("rotate", "CRON_SECRET", "--stack", str(path))
+    assert (code, err) == (1, "error: Pulumi.prod.yaml is read-only; nothing was changed\n")
+    assert path.read_text() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("", "error: Pulumi.prod.yaml declares no platform:secrets.items\n"),
+        (
+            "config:\n  platform:app: [x\n",
+            "error: Pulumi.prod.yaml: line 3: invalid YAML: while parsing a flow "
+            "sequence expected ',' or ']', but got '<stream end>'\n",
+        ),
+        (
+            "config:\n  platform:secrets:\n    items:\n      SECRET_KEY:\n        rotation: {generation: true}\n",
+            "error: Pulumi.prod.yaml: line 5: platform:secrets.items.SECRET_KEY.rotation.generation: Input should be "
+            "a valid integer; run `python -m ops plan {path}` for every problem\n",
+        ),
+    ],
+    ids=["empty", "malformed", "invalid-record"],
+)
+def test_rotate_on_a_bad_file_is_one_line(tmp_path: Path, body: str, expected: str) -> None:
+    path = tmp_path / "Pulumi.prod.yaml"
+    path.write_text(body)
+    code, out, err = run_cli("rotate", "SECRET_KEY", "--stack", str(path))
+    assert (code, out, err) == (1, "", expected.replace("{path}", str(path)))
+    assert path.read_text() == body
