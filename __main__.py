@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components.alerting.alerting import Alerting, AlertingArgs
 from components.alerting.config import ALERTS_KEY, ALERTS_REGION, WATCHDOG_KEY
 from components.alerting.routing import TOPIC_PUBLISHERS
-from components.backups.access import BackupAccess, BackupAccessArgs, drill_machines
+from components.backups.access import BackupAccess, BackupAccessArgs, drill_machines, reader_arn
 from components.backups.storage import BackupStorage, BackupStorageArgs
 from components.database.backup_job import BackupJobArgs, DatabaseBackupJob
 from components.database.postgres import PostgresDatabase, PostgresDatabaseArgs, app_url
@@ -66,6 +66,7 @@ if cfg.backups is not None:
             tags=cfg.tags(),
             protect=cfg.protected,
             kms_key_arn=backup_key_arn,
+            readers=[reader_arn(account_id(), cfg.app, cfg.env)],
         ),
     )
     access = BackupAccess(

@@ -9,15 +9,29 @@ import pulumi
 import pulumi_aws as aws
 
 from components.shared.policies import Statement, document
+from components.shared.roles import BOUNDARY_POLICY, ROLE_PATH, boundary_arn
 
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 # Everything but IAM; the roles the stacks declare are granted below, action by action.
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
-ROLE_MANAGEMENT = sorted(
+# Roles the stacks declare live under ROLE_PATH with the boundary (components/shared/roles.py). Creating
+# or granting is allowed only there and only with the boundary attached; the boundary itself may not be
+# changed; removing a role or its grants (which cannot escalate) is allowed anywhere, so a role moved
+# under the path can leave its old place. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PermissionsBoundary
+BOUNDED = sorted(
     [
         "iam:AttachRolePolicy",
         "iam:CreateRole",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutRolePolicy",
+    ]
+)
+UNDER_PATH = sorted(["iam:PassRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"])
+REMOVE_OR_READ = sorted(
+    [
         "iam:DeleteRole",
         "iam:DeleteRolePolicy",
         "iam:DetachRolePolicy",
@@ -26,14 +40,26 @@ ROLE_MANAGEMENT = sorted(
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
         "iam:ListRolePolicies",
-        "iam:PassRole",
-        "iam:PutRolePolicy",
-        "iam:TagRole",
-        "iam:UntagRole",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:UpdateRole",
     ]
 )
+BOUNDARY_CHANGES = sorted(
+    ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+)
+
+
+def boundary_policy() -> str:
+    """What any stack role may ever do: everything but IAM, Organizations and account settings, the
+    PowerUserAccess line; a role the deploy role creates can therefore never grant itself more."""
+    return document(
+        [
+            {
+                "Sid": "AnythingButIdentity",
+                "Effect": "Allow",
+                "NotAction": ["account:*", "iam:*", "organizations:*"],
+                "Resource": "*",
+            }
+        ]
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,27 +102,53 @@ def state_access(bucket_arn: str, write: bool) -> str:
 
 
 def role_management(account_id: str) -> str:
+    stack_roles = f"arn:aws:iam::{account_id}:role{ROLE_PATH}*"
+    boundary = boundary_arn(account_id)
     return document(
         [
             {
-                "Sid": "ManageStackRoles",
+                "Sid": "CreateAndGrantOnlyWithTheBoundary",
                 "Effect": "Allow",
-                "Action": ROLE_MANAGEMENT,
+                "Action": BOUNDED,
+                "Resource": stack_roles,
+                "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}},
+            },
+            {"Sid": "ChangeOnlyStackRoles", "Effect": "Allow", "Action": UNDER_PATH, "Resource": stack_roles},
+            {
+                "Sid": "RemoveOrRead",
+                "Effect": "Allow",
+                "Action": REMOVE_OR_READ,
                 "Resource": f"arn:aws:iam::{account_id}:role/*",
-            }
+            },
+            {"Sid": "KeepTheBoundary", "Effect": "Deny", "Action": BOUNDARY_CHANGES, "Resource": boundary},
+            {
+                "Sid": "NeverDropABoundary",
+                "Effect": "Deny",
+                "Action": "iam:DeleteRolePermissionsBoundary",
+                "Resource": "*",
+            },
         ]
     )
 
 
 class CiAccess(pulumi.ComponentResource):
     """GitHub's OIDC provider; a preview role (read-only, and the state's lock files) for pull requests
-    and the daily drift check; and one deploy role per environment, trusted only for that GitHub
-    environment of this repository (`<prefix>:environment:<env>`).
+    and the daily drift check; one deploy role per environment, trusted only for that GitHub
+    environment of this repository (`<prefix>:environment:<env>`); and the permissions boundary that
+    every role a deploy role creates must carry.
     """
 
     def __init__(self, name: str, args: CiAccessArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:bootstrap:CiAccess", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self.boundary = aws.iam.Policy(
+            f"{name}-stack-role-boundary",
+            name=BOUNDARY_POLICY,
+            description="Permissions boundary of every role the stacks declare: no IAM, Organizations or account",
+            policy=boundary_policy(),
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
         self.provider = aws.iam.OpenIdConnectProvider(
             f"{name}-github",
             url=f"https://{GITHUB_OIDC}",

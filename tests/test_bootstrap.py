@@ -10,6 +10,7 @@ import pytest
 from ops.offline.fakes import ACCOUNT_ID
 from ops.offline.stackfile import ROOT, read
 from ops.offline.synth import Synth, synthesize, to_config_value
+from tests.helpers import TODAY
 
 PROGRAM = ROOT / "bootstrap" / "__main__.py"
 ROLE = "aws:iam/role:Role"
@@ -70,9 +71,99 @@ def test_one_deploy_role_per_environment_trusted_for_that_environment_only(ci: S
     assert subjects(ci, "ci-deploy-staging") == ["repo:learning-accelerator/platform:environment:staging"]
     assert subjects(ci, "ci-deploy-prod") == ["repo:learning-accelerator/platform:environment:prod"]
     assert sorted(ci.outputs["deployRoleArns"]) == ["prod", "staging"]
-    roles = json.loads(ci.get("aws:iam/rolePolicy:RolePolicy", "ci-deploy-prod-roles").inputs["policy"])["Statement"]
-    assert roles[0]["Resource"] == f"arn:aws:iam::{ACCOUNT_ID}:role/*"
-    assert not any(a.endswith("*") for a in roles[0]["Action"])
+
+
+def test_deploy_roles_create_roles_only_under_the_path_and_with_the_boundary(ci: Synth) -> None:
+    """Without this, PowerUserAccess plus iam:CreateRole/AttachRolePolicy on role/* could mint an admin role."""
+    boundary = f"arn:aws:iam::{ACCOUNT_ID}:policy/platform-stack-role-boundary"
+    stack_roles = f"arn:aws:iam::{ACCOUNT_ID}:role/platform/*"
+    for env in ("staging", "prod"):
+        policy = json.loads(ci.get("aws:iam/rolePolicy:RolePolicy", f"ci-deploy-{env}-roles").inputs["policy"])
+        assert policy["Statement"] == [
+            {
+                "Sid": "CreateAndGrantOnlyWithTheBoundary",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:AttachRolePolicy",
+                    "iam:CreateRole",
+                    "iam:DeleteRolePolicy",
+                    "iam:DetachRolePolicy",
+                    "iam:PutRolePermissionsBoundary",
+                    "iam:PutRolePolicy",
+                ],
+                "Resource": stack_roles,
+                "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}},
+            },
+            {
+                "Sid": "ChangeOnlyStackRoles",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:PassRole",
+                    "iam:TagRole",
+                    "iam:UntagRole",
+                    "iam:UpdateAssumeRolePolicy",
+                    "iam:UpdateRole",
+                ],
+                "Resource": stack_roles,
+            },
+            {
+                "Sid": "RemoveOrRead",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:DeleteRole",
+                    "iam:DeleteRolePolicy",
+                    "iam:DetachRolePolicy",
+                    "iam:GetRole",
+                    "iam:GetRolePolicy",
+                    "iam:ListAttachedRolePolicies",
+                    "iam:ListInstanceProfilesForRole",
+                    "iam:ListRolePolicies",
+                ],
+                "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/*",
+            },
+            {
+                "Sid": "KeepTheBoundary",
+                "Effect": "Deny",
+                "Action": [
+                    "iam:CreatePolicyVersion",
+                    "iam:DeletePolicy",
+                    "iam:DeletePolicyVersion",
+                    "iam:SetDefaultPolicyVersion",
+                ],
+                "Resource": boundary,
+            },
+            {
+                "Sid": "NeverDropABoundary",
+                "Effect": "Deny",
+                "Action": "iam:DeleteRolePermissionsBoundary",
+                "Resource": "*",
+            },
+        ]
+    policy = ci.get("aws:iam/policy:Policy", "ci-stack-role-boundary")
+    assert (policy.inputs["name"], policy.protect, ci.outputs["stackRoleBoundaryArn"]) == (
+        "platform-stack-role-boundary",
+        True,
+        boundary,
+    )
+    assert json.loads(policy.inputs["policy"])["Statement"] == [
+        {
+            "Sid": "AnythingButIdentity",
+            "Effect": "Allow",
+            "NotAction": ["account:*", "iam:*", "organizations:*"],
+            "Resource": "*",
+        }
+    ]
+
+
+def test_every_role_a_stack_declares_sits_under_the_path_with_the_boundary() -> None:
+    from ops.offline.synth import synthesize_stack
+
+    paths = sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")])
+    roles = [r for p in paths for r in synthesize_stack(str(p), today=TODAY).of_type(ROLE)]
+    assert len(roles) > 10
+    boundary = f"arn:aws:iam::{ACCOUNT_ID}:policy/platform-stack-role-boundary"
+    assert {(r.inputs["path"], r.inputs["permissionsBoundary"]) for r in roles} == {("/platform/", boundary)}
+    assert all(r.outputs["arn"].startswith(f"arn:aws:iam::{ACCOUNT_ID}:role/platform/") for r in roles)
 
 
 def test_the_immutable_subject_form_of_new_repositories() -> None:

@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from components.alerting.config import ALERTS_REGION, alarm_name
 from components.shared.policies import document
+from components.shared.roles import bounded
 
 
 def forward_trust(account_id: str) -> str:
@@ -51,6 +52,7 @@ class Forwarder:
                 description=f"EventBridge forwards events of other regions to {ALERTS_REGION}",
                 assume_role_policy=pulumi.Output.from_input(self.account_id).apply(forward_trust),
                 tags=self.tags,
+                **bounded(self.account_id),
                 opts=self.opts,
             )
             aws.iam.RolePolicy(

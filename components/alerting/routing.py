@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.alerting.config import ALERTS_REGION, Channels, Severity
 from components.shared.policies import document, sns_topic_policy
+from components.shared.roles import bounded
 
 # AWS Chatbot has no endpoint in us-east-1; its control plane answers in us-east-2.
 CHATBOT_REGION = "us-east-2"
@@ -158,7 +159,8 @@ class AlertRouting(pulumi.ComponentResource):
             description="AWS Chatbot reads CloudWatch to render alarms in Slack",
             assume_role_policy=chatbot_trust(),
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            **bounded(args.account_id),
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         aws.iam.RolePolicyAttachment(
             f"{name}-chatbot", role=role.name, policy_arn=CHATBOT_ROLE_POLICY, opts=pulumi.ResourceOptions(parent=self)

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from components.backups.config import FlyTrust, Trust
 from components.database.config import PostgresConfig
 from components.shared.policies import Statement, document
+from components.shared.roles import bounded, role_arn
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
@@ -28,6 +29,15 @@ class BackupAccessArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     # The scheduled restore drill's Fly app: its machines assume the reader with Fly's OIDC token too.
     drill_machines: FlyTrust | None = None
+
+
+def role_name(app: str, environment: str, purpose: str) -> str:
+    return f"{app}-{environment}-backup-{purpose}"
+
+
+def reader_arn(account_id: pulumi.Input[str], app: str, environment: str) -> pulumi.Output[str]:
+    """Known before the role exists, for the bucket policy that lets only it read."""
+    return pulumi.Output.from_input(account_id).apply(lambda a: role_arn(a, role_name(app, environment, "reader")))
 
 
 def drill_machines(pg: PostgresConfig | None) -> FlyTrust | None:
@@ -149,7 +159,7 @@ class BackupAccess(pulumi.ComponentResource):
         )
         self.writer = self._role(
             f"{name}-writer",
-            f"{args.app}-{args.environment}-backup-writer",
+            role_name(args.app, args.environment, "writer"),
             args.writer,
             None,
             args,
@@ -158,7 +168,7 @@ class BackupAccess(pulumi.ComponentResource):
         )
         self.reader = self._role(
             f"{name}-reader",
-            f"{args.app}-{args.environment}-backup-reader",
+            role_name(args.app, args.environment, "reader"),
             args.reader,
             args.drill_machines,
             args,
@@ -184,7 +194,9 @@ class BackupAccess(pulumi.ComponentResource):
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(lambda a: trust_policy(trust, a, also)),
             max_session_duration=3600,
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            **bounded(args.account_id),
+            # the name stays while the path moved: the old role must go before the new one can exist
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         aws.iam.RolePolicy(name, role=role.id, policy=policy, opts=pulumi.ResourceOptions(parent=self))
         return role

@@ -104,6 +104,8 @@ class BackupsConfig(Model):
     access_log_retention_days: int = Field(default=90, ge=1, le=3650)
     writer: Trust
     reader: Trust
+    # A role that may also read the dumps in an emergency (it needs its own s3:GetObject); none by default.
+    break_glass_role_arn: RoleArn | None = None
 
     @model_validator(mode="after")
     def _fits_lifecycle(self) -> BackupsConfig:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.shared.policies import allow_access_logs, deny_insecure_transport, document
+from components.shared.policies import allow_access_logs, deny_insecure_transport, deny_object_reads_except, document
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +36,8 @@ class HardenedBucketArgs:
     region: str | None = None  # None: the provider's region
     object_lock: ObjectLockArgs | None = None
     logs_from: AccessLogSource | None = None
+    # Only these principals may read objects (a deny for everyone else); None: the bucket's IAM decides.
+    object_readers: Sequence[pulumi.Input[str]] | None = None
 
 
 class HardenedBucket(pulumi.ComponentResource):
@@ -120,11 +122,14 @@ class HardenedBucket(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
             )
         logs = args.logs_from
+        readers = pulumi.Output.all(*(args.object_readers or []))
         policy = pulumi.Output.all(
-            self.bucket.arn, logs.bucket_arn if logs else "", logs.account_id if logs else ""
+            self.bucket.arn, logs.bucket_arn if logs else "", logs.account_id if logs else "", readers
         ).apply(
             lambda a: document(
-                deny_insecure_transport(a[0]) + ([allow_access_logs(a[0], a[1], a[2], logs.prefix)] if logs else [])
+                deny_insecure_transport(a[0])
+                + ([allow_access_logs(a[0], a[1], a[2], logs.prefix)] if logs else [])
+                + ([deny_object_reads_except(a[0], a[3])] if args.object_readers is not None else [])
             )
         )
         aws.s3.BucketPolicy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -10,6 +11,7 @@ import pulumi_aws as aws
 from components.backups.config import BackupsConfig, Transition
 from components.backups.hardened_bucket import AccessLogSource, HardenedBucket, HardenedBucketArgs, ObjectLockArgs
 from components.shared.policies import document
+from components.shared.roles import bounded
 
 LOG_PREFIX = "s3-access/"
 ABORT_MULTIPART_DAYS = 1
@@ -23,6 +25,9 @@ class BackupStorageArgs:
     tags: dict[str, str]
     protect: bool
     kms_key_arn: pulumi.Input[str] | None = None
+    # Who may read backup objects: the reader role(s); the replication role and the config's break-glass
+    # role are added here. Everyone else, ReadOnlyAccess included, is denied.
+    readers: Sequence[pulumi.Input[str]] = ()
 
 
 def expiry_rule(
@@ -115,6 +120,8 @@ class BackupStorage(pulumi.ComponentResource):
         cfg = args.backups
         lock = ObjectLockArgs(mode=cfg.object_lock.mode, days=cfg.object_lock_days) if cfg.locked else None
         backup_tags = {**args.tags, "purpose": "postgres-backups"}
+        readers = [*args.readers, *([cfg.break_glass_role_arn] if cfg.break_glass_role_arn else [])]
+        replication_role = self._replication_role(name, args) if cfg.replicated else None
 
         self.primary = HardenedBucket(
             name,
@@ -125,6 +132,7 @@ class BackupStorage(pulumi.ComponentResource):
                 sse_algorithm=cfg.encryption,
                 kms_key_arn=args.kms_key_arn,
                 object_lock=lock,
+                object_readers=[*readers, *([replication_role.arn] if replication_role else [])],
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -149,11 +157,13 @@ class BackupStorage(pulumi.ComponentResource):
                     lifecycle_rules=backup_lifecycle(cfg),
                     region=cfg.replication.region,
                     object_lock=lock,
+                    object_readers=readers,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self._access_logs(f"{name}-replica-access-logs", self.replica, args, region=cfg.replication.region)
-            self._replicate(name, args)
+            assert replication_role is not None
+            self._replicate(name, args, replication_role)
         self.register_outputs(
             {
                 "bucket": self.primary.bucket.bucket,
@@ -186,16 +196,20 @@ class BackupStorage(pulumi.ComponentResource):
         )
         return logs
 
-    def _replicate(self, name: str, args: BackupStorageArgs) -> None:
-        assert self.replica is not None
-        replica = self.replica
-        role = aws.iam.Role(
+    def _replication_role(self, name: str, args: BackupStorageArgs) -> aws.iam.Role:
+        """Made before the buckets: the primary's policy lets it read what it replicates."""
+        return aws.iam.Role(
             f"{name}-replication",
             description="S3 replicates backups to the second region",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(s3_service_trust),
             tags=args.tags,
+            **bounded(args.account_id),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _replicate(self, name: str, args: BackupStorageArgs, role: aws.iam.Role) -> None:
+        assert self.replica is not None
+        replica = self.replica
         aws.iam.RolePolicy(
             f"{name}-replication",
             role=role.id,

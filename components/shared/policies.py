@@ -36,6 +36,24 @@ def deny_insecure_transport(bucket_arn: str) -> list[Statement]:
     ]
 
 
+# Every way to read an object's bytes or attributes; HeadObject is authorized as GetObject.
+OBJECT_READS = ["s3:GetObject", "s3:GetObjectAttributes", "s3:GetObjectVersion", "s3:GetObjectVersionAttributes"]
+
+
+def deny_object_reads_except(bucket_arn: str, readers: Sequence[str]) -> Statement:
+    """Identity policies such as ReadOnlyAccess grant s3:GetObject on every bucket; an explicit deny in the
+    bucket policy wins over any allow, so only `readers` (by aws:PrincipalArn, which names the role of an
+    assumed-role session) can read the dumps. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn"""
+    return {
+        "Sid": "DenyObjectReadsButReaders",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": OBJECT_READS,
+        "Resource": f"{bucket_arn}/*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": sorted(readers)}},
+    }
+
+
 def allow_access_logs(log_bucket_arn: str, source_bucket_arn: str, account_id: str, prefix: str) -> Statement:
     return {
         "Sid": "AllowS3ServerAccessLogs",

@@ -68,8 +68,13 @@ class FakeProviders(pulumi.runtime.Mocks):
             return inputs["name"], state
         if t == "aws:iam/role:Role":
             name = inputs.get("name") or f"{args.name}-{seed[:7]}"
-            state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+            # IAM puts a role's path in its ARN: arn:aws:iam::<account>:role/<path><name>
+            path = inputs.get("path") or "/"
+            state.update(name=name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role{path}{name}")
             return name, state
+        if t == "aws:iam/policy:Policy":
+            state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:policy{inputs.get('path') or '/'}{inputs['name']}"
+            return state["arn"], state
         if t == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
             state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{str(inputs['url']).removeprefix('https://')}"
             return state["arn"], state

@@ -66,10 +66,49 @@ def test_bucket_policies_deny_plain_http_and_old_tls(prod: Synth) -> None:
             "Resource": [backups_arn, f"{backups_arn}/*"],
             "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
         },
+        {
+            # ReadOnlyAccess (the PR preview role) grants s3:GetObject on every bucket: the explicit deny wins
+            "Sid": "DenyObjectReadsButReaders",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": [
+                "s3:GetObject",
+                "s3:GetObjectAttributes",
+                "s3:GetObjectVersion",
+                "s3:GetObjectVersionAttributes",
+            ],
+            "Resource": f"{backups_arn}/*",
+            "Condition": {
+                "ArnNotLike": {
+                    "aws:PrincipalArn": sorted(
+                        [
+                            f"arn:aws:iam::{ACCOUNT_ID}:role/platform/learning-accelerator-production-backup-reader",
+                            prod.get(ROLE, "backups-replication").outputs["arn"],
+                        ]
+                    )
+                }
+            },
+        },
     ]
+    assert prod.outputs["backupReaderRoleArn"] == (
+        f"arn:aws:iam::{ACCOUNT_ID}:role/platform/learning-accelerator-production-backup-reader"
+    )
+    # the replica holds the same dumps: only the reader; the access-log buckets have no dumps
+    assert statements(prod.get(BUCKET_POLICY, "backups-replica"))[2]["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": [prod.outputs["backupReaderRoleArn"]]}
+    }
     assert len(prod.of_type(BUCKET_POLICY)) == 4
     for policy in prod.of_type(BUCKET_POLICY):
         assert [s["Sid"] for s in statements(policy)][:2] == ["DenyInsecureTransport", "DenyTlsBelow12"]
+        reads = "DenyObjectReadsButReaders" in [s["Sid"] for s in statements(policy)]
+        assert reads == (policy.name in ("backups", "backups-replica")), policy.name
+
+
+def test_a_break_glass_role_may_also_read(synth: SynthFn) -> None:
+    glass = "arn:aws:iam::111122223333:role/break-glass"
+    s = synth("prod", {"platform:backups": {"breakGlassRoleArn": glass}})
+    for name in ("backups", "backups-replica"):
+        assert glass in statements(s.get(BUCKET_POLICY, name))[2]["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
 
 
 def test_access_logs_go_to_a_private_bucket_with_its_own_expiry(prod: Synth) -> None:

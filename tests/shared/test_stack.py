@@ -149,8 +149,14 @@ def test_prod_exports(prod: Synth) -> None:
         for p in ("P1", "P2", "P3")
     }
     assert sorted(out["healthCheckIds"]) == ["api", "frontend"]
-    assert out["backupWriterRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/learning-accelerator-production-backup-writer"
-    assert out["backupReaderRoleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/learning-accelerator-production-backup-reader"
+    assert (
+        out["backupWriterRoleArn"]
+        == f"arn:aws:iam::{ACCOUNT_ID}:role/platform/learning-accelerator-production-backup-writer"
+    )
+    assert (
+        out["backupReaderRoleArn"]
+        == f"arn:aws:iam::{ACCOUNT_ID}:role/platform/learning-accelerator-production-backup-reader"
+    )
     assert out["backupBucketArn"] == f"arn:aws:s3:::{out['backupBucket']}"
     assert out["replicaBucketArn"] == f"arn:aws:s3:::{out['replicaBucket']}"
     assert out["kmsKeyArns"]["general"].startswith(f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/")
