@@ -72,10 +72,10 @@ def main() -> None:
     ]
     cases += [
         (
-            f"plan {path.parent.name}-{path.stem.split('.')[1]}",
+            f"plan {path.name[len('Pulumi.') : -len('.yaml')]}",
             [py, "-m", "ops", "plan", str(path), "--today", "2026-11-23"],
         )
-        for path in sorted(ROOT.glob("products/*/Pulumi.*.yaml"))
+        for path in sorted(ROOT.glob("Pulumi.*-*.yaml"))
     ]
     samples: dict[str, list[tuple[float, float, float]]] = {label: [] for label, _ in cases}
     # Interleaved rounds: a slow moment of a shared machine slows every case, not just one.

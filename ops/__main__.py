@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("plan", help="offline plan of a stack: the resource tree under mocks")
-    p.add_argument("stack", help="a stack name (prod) or a stack file's path (products/x/Pulumi.prod.yaml)")
+    p.add_argument("stack", help="a stack name (prod) or a stack file's path (Pulumi.x-prod.yaml)")
     p.add_argument("--json", action="store_true", help="one JSON object per resource")
     p.add_argument("--today", type=_date, help="judge secret staleness on this date (default: today)")
     p.add_argument("--diff", metavar="GIT_REF", help="only what changes against the plan at this git ref")

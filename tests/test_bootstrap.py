@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ops.offline.fakes import ACCOUNT_ID
-from ops.offline.stackfile import ROOT, read
+from ops.offline.stackfile import ROOT, read, stack_files
 from ops.offline.synth import Synth, synthesize, to_config_value
 from tests.helpers import TODAY
 
@@ -70,14 +70,24 @@ def test_preview_is_read_only_for_pull_requests_and_main(ci: Synth) -> None:
 def test_one_deploy_role_per_environment_trusted_for_that_environment_only(ci: Synth) -> None:
     assert subjects(ci, "ci-deploy-staging") == ["repo:learning-accelerator/platform:environment:staging"]
     assert subjects(ci, "ci-deploy-prod") == ["repo:learning-accelerator/platform:environment:prod"]
-    assert sorted(ci.outputs["deployRoleArns"]) == ["prod", "staging"]
+    assert subjects(ci, "ci-deploy-life-platform-prod") == [
+        "repo:learning-accelerator/platform:environment:life-platform-prod"
+    ]
+    assert sorted(ci.outputs["deployRoleArns"]) == [
+        "flashfusion-prod",
+        "life-platform-prod",
+        "parker-flight-prod",
+        "prod",
+        "staging",
+        "vercel-supabase-prod",
+    ]
 
 
 def test_deploy_roles_create_roles_only_under_the_path_and_with_the_boundary(ci: Synth) -> None:
     """Without this, PowerUserAccess plus iam:CreateRole/AttachRolePolicy on role/* could mint an admin role."""
     boundary = f"arn:aws:iam::{ACCOUNT_ID}:policy/platform-stack-role-boundary"
     stack_roles = f"arn:aws:iam::{ACCOUNT_ID}:role/platform/*"
-    for env in ("staging", "prod"):
+    for env in ci.outputs["deployRoleArns"]:
         policy = json.loads(ci.get("aws:iam/rolePolicy:RolePolicy", f"ci-deploy-{env}-roles").inputs["policy"])
         assert policy["Statement"] == [
             {
@@ -158,7 +168,7 @@ def test_deploy_roles_create_roles_only_under_the_path_and_with_the_boundary(ci:
 def test_every_role_a_stack_declares_sits_under_the_path_with_the_boundary() -> None:
     from ops.offline.synth import synthesize_stack
 
-    paths = sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")])
+    paths = stack_files()
     roles = [r for p in paths for r in synthesize_stack(str(p), today=TODAY).of_type(ROLE)]
     assert len(roles) > 10
     boundary = f"arn:aws:iam::{ACCOUNT_ID}:policy/platform-stack-role-boundary"

@@ -1,4 +1,4 @@
-"""The four other runbook products, each from its stack file alone (products/<product>/Pulumi.<env>.yaml)."""
+"""The four other runbook products, each from its stack file alone (Pulumi.<product>-<env>.yaml)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ops.offline.stackfile import ROOT
+from ops.offline.stackfile import ROOT, stack_files
 from ops.offline.synth import Synth, synthesize_stack
 from tests.helpers import ALIAS, BUCKET, KEY, LIFECYCLE, RANDOM_BYTES, TODAY
 
-PRODUCT_FILES = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("products/*/Pulumi.*.yaml"))
+PRODUCT_FILES = [p.name for p in stack_files() if p.name not in ("Pulumi.prod.yaml", "Pulumi.staging.yaml")]
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 
@@ -28,19 +28,19 @@ def families(synth: Synth) -> set[str]:
 
 def test_every_product_has_its_stack_files() -> None:
     assert PRODUCT_FILES == [
-        "products/flashfusion/Pulumi.prod.yaml",
-        "products/flashfusion/Pulumi.staging.yaml",
-        "products/life-platform/Pulumi.prod.yaml",
-        "products/life-platform/Pulumi.staging.yaml",
-        "products/parker-flight/Pulumi.prod.yaml",
-        "products/vercel-supabase/Pulumi.prod.yaml",
+        "Pulumi.flashfusion-prod.yaml",
+        "Pulumi.flashfusion-staging.yaml",
+        "Pulumi.life-platform-prod.yaml",
+        "Pulumi.life-platform-staging.yaml",
+        "Pulumi.parker-flight-prod.yaml",
+        "Pulumi.vercel-supabase-prod.yaml",
     ]
 
 
 @pytest.mark.parametrize("path", PRODUCT_FILES)
 def test_each_product_plans_parented_protected_and_without_secret_exports(path: str, plans: dict[str, Synth]) -> None:
     synth = plans[path]
-    assert synth.stack == f"{Path(path).parent.name}-{Path(path).name.split('.')[1]}"
+    assert synth.stack == Path(path).name[len("Pulumi.") : -len(".yaml")]
     for r in synth.resources:
         if r.custom:
             parent = synth.parent_of(r)
@@ -53,16 +53,16 @@ def test_each_product_plans_parented_protected_and_without_secret_exports(path: 
 
 
 def test_unused_capabilities_have_no_section_and_no_resource(plans: dict[str, Synth]) -> None:
-    assert families(plans["products/parker-flight/Pulumi.prod.yaml"]) == {"aws"}
-    assert families(plans["products/vercel-supabase/Pulumi.prod.yaml"]) == {
+    assert families(plans["Pulumi.parker-flight-prod.yaml"]) == {"aws"}
+    assert families(plans["Pulumi.vercel-supabase-prod.yaml"]) == {
         "aws",
         "random",
         "vercel",
         "postgresql",
         "pulumi",
     }
-    assert families(plans["products/flashfusion/Pulumi.prod.yaml"]) == {"aws", "random", "postgresql", "pulumi"}
-    assert families(plans["products/life-platform/Pulumi.prod.yaml"]) == {
+    assert families(plans["Pulumi.flashfusion-prod.yaml"]) == {"aws", "random", "postgresql", "pulumi"}
+    assert families(plans["Pulumi.life-platform-prod.yaml"]) == {
         "aws",
         "random",
         "vercel",
@@ -70,7 +70,7 @@ def test_unused_capabilities_have_no_section_and_no_resource(plans: dict[str, Sy
         "pulumi",
         "flyio",
     }
-    components = Counter(r.type for r in plans["products/parker-flight/Pulumi.prod.yaml"].resources if not r.custom)
+    components = Counter(r.type for r in plans["Pulumi.parker-flight-prod.yaml"].resources if not r.custom)
     assert set(components) == {
         "platform:security:KmsKeys",
         "platform:alerts:Alerting",
@@ -91,7 +91,7 @@ def test_unused_capabilities_have_no_section_and_no_resource(plans: dict[str, Sy
 
 
 def test_parker_flight_keeps_its_kms_alias_and_its_99_9_burn_rates(plans: dict[str, Synth]) -> None:
-    s = plans["products/parker-flight/Pulumi.prod.yaml"]
+    s = plans["Pulumi.parker-flight-prod.yaml"]
     assert s.get(ALIAS, "keys-general").inputs["name"] == "alias/parker-flight-general-production"
     key = s.get(KEY, "keys-general")
     assert (key.inputs["enableKeyRotation"], key.inputs["rotationPeriodInDays"]) == (True, 90)
@@ -114,7 +114,7 @@ def test_parker_flight_keeps_its_kms_alias_and_its_99_9_burn_rates(plans: dict[s
 
 
 def test_flashfusion_keeps_its_inventory_periods_and_all_six_rows(plans: dict[str, Synth]) -> None:
-    s = plans["products/flashfusion/Pulumi.prod.yaml"]
+    s = plans["Pulumi.flashfusion-prod.yaml"]
     assert {r.name: r.inputs["length"] for r in s.of_type(RANDOM_BYTES)} == {"secrets-KEYRING_TOKEN-a": 32}
     rows = [
         "error-rate",
@@ -163,23 +163,23 @@ def test_flashfusion_secrets_go_stale_after_their_period(secret: str, period: in
     from components.shared.loader import ConfigError
 
     last = dt.date(2026, 11, 2)
-    path = "products/flashfusion/Pulumi.staging.yaml"  # staging warns where prod refuses
+    path = "Pulumi.flashfusion-staging.yaml"  # staging warns where prod refuses
     on_time = synthesize_stack(path, today=last + dt.timedelta(days=period))
     assert secret not in [s.name for s in on_time.stale]
     late = synthesize_stack(path, today=last + dt.timedelta(days=period + 1))
     assert secret in [s.name for s in late.stale]
     with pytest.raises(ConfigError, match=f"secret {secret} is stale"):
-        synthesize_stack("products/flashfusion/Pulumi.prod.yaml", today=last + dt.timedelta(days=period + 1))
+        synthesize_stack("Pulumi.flashfusion-prod.yaml", today=last + dt.timedelta(days=period + 1))
 
 
 def test_on_demand_secrets_of_flashfusion_never_go_stale() -> None:
-    late = synthesize_stack("products/flashfusion/Pulumi.staging.yaml", today=dt.date(2028, 1, 1))
+    late = synthesize_stack("Pulumi.flashfusion-staging.yaml", today=dt.date(2028, 1, 1))
     stale = {s.name for s in late.stale}
     assert not stale & {"GOOGLE_AI_API_KEY", "OPENAI_API_KEY", "GOOGLE_OAUTH_CLIENT_SECRET"}
 
 
 def test_life_platform_backs_up_30_days_versioned_aes256_with_a_24h_freshness_alarm(plans: dict[str, Synth]) -> None:
-    s = plans["products/life-platform/Pulumi.prod.yaml"]
+    s = plans["Pulumi.life-platform-prod.yaml"]
     rules = s.get(LIFECYCLE, "backups").inputs["rules"][0]
     assert (rules["expiration"], rules["noncurrentVersionExpiration"]) == ({"days": 30}, {"noncurrentDays": 30})
     assert s.get("aws:s3/bucketVersioning:BucketVersioning", "backups").inputs["versioningConfiguration"] == {
@@ -202,7 +202,7 @@ def test_life_platform_backs_up_30_days_versioned_aes256_with_a_24h_freshness_al
 
 
 def test_the_vercel_supabase_product_watches_what_runbook_001_names(plans: dict[str, Synth]) -> None:
-    s = plans["products/vercel-supabase/Pulumi.prod.yaml"]
+    s = plans["Pulumi.vercel-supabase-prod.yaml"]
     check = s.get("aws:route53/healthCheck:HealthCheck", "alerts-health-monitoring-health").inputs
     assert (check["resourcePath"], check["searchString"]) == ("/api/monitoring/health", '"status": "ok"')
     names = sorted(r.name for r in s.of_type(ALARM) if r.name.startswith("alerts-thresholds-"))

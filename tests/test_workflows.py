@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from ops.offline.stackfile import ROOT
+from components.shared.stack import environment_of_stack
+from ops.offline.stackfile import ROOT, read, stack_files
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 TOOLS = ROOT / ".venv-tools" / "bin"  # .ci/run installs them there
@@ -47,26 +49,66 @@ def test_every_action_is_pinned_with_its_version_and_every_job_has_permissions(p
     assert all("permissions" in job for job in doc["jobs"].values())
 
 
-def test_deploys_run_staging_then_prod_one_update_per_stack_at_a_time() -> None:
+def listed() -> dict[str, list[str]]:
+    """What .github/stacks.sh tells the workflows, run as a job runs it."""
+    done = subprocess.run(["bash", str(ROOT / ".github" / "stacks.sh")], capture_output=True, text=True, check=True)
+    return {k: json.loads(v) for k, v in (line.split("=", 1) for line in done.stdout.splitlines())}
+
+
+def test_the_stack_list_is_every_stack_file_split_by_environment() -> None:
+    names = [p.name[len("Pulumi.") : -len(".yaml")] for p in stack_files()]
+    assert listed() == {
+        "all": names,
+        "prod": [n for n in names if environment_of_stack(n) == "production"],
+        "staging": [n for n in names if environment_of_stack(n) == "staging"],
+    }
+    assert len(names) == 8
+
+
+@pytest.mark.parametrize(
+    ("workflow", "job", "stacks"),
+    [
+        ("pull-request.yml", "offline-diff", "all"),
+        ("pull-request.yml", "preview", "all"),
+        ("deploy.yml", "up", "staging"),
+        ("deploy.yml", "up-prod", "prod"),
+        ("drift.yml", "preview", "all"),
+    ],
+)
+def test_every_stack_in_every_workflow_from_the_one_list(workflow: str, job: str, stacks: str) -> None:
+    jobs = load(ROOT / ".github/workflows" / workflow)["jobs"]
+    assert jobs[job]["strategy"]["matrix"]["stack"] == f"${{{{ fromJSON(needs.stacks.outputs.{stacks}) }}}}"
+    assert "stacks" in ([jobs[job]["needs"]] if isinstance(jobs[job]["needs"], str) else jobs[job]["needs"])
+    step = next(s for s in jobs["stacks"]["steps"] if "run" in s)
+    assert step["run"] == 'bash .github/stacks.sh >> "$GITHUB_OUTPUT"'
+    assert jobs["stacks"]["permissions"] == {"contents": "read"}
+
+
+def test_deploys_run_every_staging_then_each_prod_behind_its_own_environment() -> None:
     jobs = load(ROOT / ".github/workflows/deploy.yml")["jobs"]
-    assert jobs["up"]["environment"] == "staging" and jobs["up"]["strategy"]["matrix"]["stack"] == ["staging"]
-    assert (jobs["up-prod"]["environment"], jobs["up-prod"]["needs"]) == ("prod", "up")
-    assert jobs["up"]["concurrency"] == {"group": "pulumi-${{ matrix.stack }}", "cancel-in-progress": False}
-    assert jobs["up-prod"]["concurrency"] == {"group": "pulumi-prod", "cancel-in-progress": False}
-    for job in jobs.values():
-        assert job["permissions"] == {"contents": "read", "id-token": "write"}
-        step = next(s for s in job["steps"] if s["uses"].startswith("pulumi/actions@"))
-        assert (step["with"]["command"], step["with"]["policyPacks"]) == ("up", "policy")
+    assert jobs["up"]["environment"] == "staging"
+    assert (jobs["up-prod"]["environment"], jobs["up-prod"]["needs"]) == ("${{ matrix.stack }}", ["stacks", "up"])
+    for job in ("up", "up-prod"):
+        assert jobs[job]["concurrency"] == {"group": "pulumi-${{ matrix.stack }}", "cancel-in-progress": False}
+        assert jobs[job]["permissions"] == {"contents": "read", "id-token": "write"}
+        step = next(s for s in jobs[job]["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
+        assert (step["with"]["command"], step["with"]["stack-name"], step["with"]["policyPacks"]) == (
+            "up",
+            "${{ matrix.stack }}",
+            "policy",
+        )
+    # bootstrap declares a deploy role for each of those environments, trusted for that one only
+    ci = read(ROOT / "bootstrap" / "Pulumi.ci.yaml", "ci").config
+    assert ci["bootstrap:environments"] == ["staging", *listed()["prod"]]
 
 
 def test_pull_requests_get_tests_an_offline_diff_and_a_preview_from_this_repo_only() -> None:
     jobs = load(ROOT / ".github/workflows/pull-request.yml")["jobs"]
     assert jobs["offline-diff"]["permissions"] == {"contents": "read"}  # forks too: no credentials needed
-    assert "products/flashfusion/Pulumi.prod.yaml" in jobs["offline-diff"]["strategy"]["matrix"]["stack"]
     preview = jobs["preview"]
     assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert preview["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
-    step = next(s for s in preview["steps"] if s["uses"].startswith("pulumi/actions@"))
+    step = next(s for s in preview["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert {k: step["with"][k] for k in ("command", "comment-on-pr", "policyPacks")} == {
         "command": "preview",
         "comment-on-pr": True,
@@ -76,7 +118,7 @@ def test_pull_requests_get_tests_an_offline_diff_and_a_preview_from_this_repo_on
 
 def test_the_drift_check_refreshes_and_expects_no_changes() -> None:
     doc = load(ROOT / ".github/workflows/drift.yml")
-    step = next(s for s in doc["jobs"]["preview"]["steps"] if s["uses"].startswith("pulumi/actions@"))
+    step = next(s for s in doc["jobs"]["preview"]["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert {k: step["with"][k] for k in ("command", "refresh", "expect-no-changes")} == {
         "command": "preview",
         "refresh": True,

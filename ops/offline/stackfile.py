@@ -47,8 +47,13 @@ class StackFile:
         return self.config_line
 
 
+def stack_files(root: Path = ROOT) -> list[Path]:
+    """Every stack file, where Pulumi reads them: `Pulumi.<stack>.yaml` beside `Pulumi.yaml`."""
+    return sorted(p for p in root.glob("Pulumi.*.yaml") if p.name != "Pulumi.yaml")
+
+
 def locate(stack_or_path: str, root: Path = ROOT) -> tuple[Path, str]:
-    """A stack name (`prod`) or a stack file's path; `products/<p>/Pulumi.<env>.yaml` is stack `<p>-<env>`."""
+    """A stack name (`prod`, `life-platform-prod`) or a stack file's path (`Pulumi.<stack>.yaml`)."""
     if stack_or_path.endswith(".yaml") or "/" in stack_or_path:
         path = Path(stack_or_path)
         if not path.is_absolute():
@@ -56,16 +61,12 @@ def locate(stack_or_path: str, root: Path = ROOT) -> tuple[Path, str]:
         name = path.name
         if not (name.startswith("Pulumi.") and name.endswith(".yaml")) or name == "Pulumi.yaml":
             raise FileNotFoundError(f"{stack_or_path}: a stack file is named Pulumi.<stack>.yaml")
-        env = name[len("Pulumi.") : -len(".yaml")]
-        in_product = path.parent.parent.name == "products"
-        return path, f"{path.parent.name}-{env}" if in_product else env
+        return path, name[len("Pulumi.") : -len(".yaml")]
     return root / f"Pulumi.{stack_or_path}.yaml", stack_or_path
 
 
 def known_stacks(root: Path = ROOT) -> str:
-    found = [p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml")]
-    found += [str(p.relative_to(root)) for p in root.glob("products/*/Pulumi.*.yaml")]
-    return ", ".join(sorted(found))
+    return ", ".join(p.name[len("Pulumi.") : -len(".yaml")] for p in stack_files(root))
 
 
 def _line(node: Node) -> int:

@@ -89,9 +89,9 @@ def test_subscribers_per_severity(prod: Synth) -> None:
 
 
 def test_no_stack_configures_a_slack_channel_twice() -> None:
-    from ops.offline.stackfile import ROOT
+    from ops.offline.stackfile import stack_files
 
-    for path in sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")]):
+    for path in stack_files():
         stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
         synth = synthesize_stack(str(path), today=TODAY)
         channels = [r.inputs["slackChannelId"] for r in synth.of_type(CHATBOT)]

@@ -90,7 +90,7 @@ def test_roles_say_who_may_assume_them(prod_report: dict[str, Any]) -> None:
 
 
 def test_a_stale_secret_and_a_product_path(clone: Path) -> None:
-    report = report_of(clone / "products/flashfusion/Pulumi.staging.yaml", "2027-02-01")
+    report = report_of(clone / "Pulumi.flashfusion-staging.yaml", "2027-02-01")
     status = {s["name"]: s["status"] for s in report["secrets"]}
     assert (status["KEYRING_TOKEN"], status["STRIPE_SECRET_KEY"], status["OPENAI_API_KEY"]) == (
         "ok",
@@ -99,7 +99,7 @@ def test_a_stale_secret_and_a_product_path(clone: Path) -> None:
     )
     assert (report["stack"], report["stackFile"]) == (
         "flashfusion-staging",
-        "products/flashfusion/Pulumi.staging.yaml",
+        "Pulumi.flashfusion-staging.yaml",
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from ops.__main__ import main
 from ops.commands.diff import as_json, as_text, compare
-from ops.offline.stackfile import ROOT
+from ops.offline.stackfile import ROOT, stack_files
 from ops.offline.synth import Synth
 from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree, in_process
 
@@ -181,7 +181,7 @@ def test_every_type_a_stack_declares_has_an_in_place_entry() -> None:
     from ops.commands.in_place import IN_PLACE, covered
     from ops.offline.synth import synthesize_stack
 
-    paths = sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")])
+    paths = stack_files()
     types = {r.type for p in paths for r in synthesize_stack(str(p), today=TODAY).resources}
     assert sorted(t for t in types if not covered(t)) == []
     # and the table holds no type nothing declares, which would be an entry nobody checks

@@ -7,7 +7,7 @@ import pytest
 
 from components.shared import names
 from components.shared.stack import environment_of_stack
-from ops.offline.stackfile import ROOT
+from ops.offline.stackfile import stack_files
 from ops.offline.synth import Synth, load_stack_file, synthesize_file
 from tests.helpers import TODAY, error_of, synth_with
 
@@ -33,7 +33,7 @@ UNNAMED = {
     "aws:sns/topicPolicy:TopicPolicy",
     "aws:sns/topicSubscription:TopicSubscription",
 }
-STACK_FILES = sorted([*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("products/*/Pulumi.*.yaml")])
+STACK_FILES = stack_files()
 STACKS = [load_stack_file(str(p)).stack for p in STACK_FILES]
 WIDEST = {  # prod with every optional AWS name: the failure rate's filters and a forwarding region
     "aws:region": "eu-west-1",
