@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from tests.servers import S3, Postgres, postgres_and_s3  # noqa: E402
 
 BUCKET = "bench-backups"
-ROW_BYTES = 280  # what one generated row takes on disk, its index included (pg_database_size)
+ROW_BYTES = 185  # what one generated row takes on disk, its index included (pg_database_size)
 # Runs the command as its only child, so getrusage(RUSAGE_CHILDREN) covers that run's process tree alone.
 WRAP = """
 import json, resource, subprocess, sys
@@ -69,6 +69,13 @@ def measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     return wall, usage["rss"] / 1024, usage["out"] * 512
 
 
+def stored_bytes(s3: S3, prefix: str) -> int:
+    """The size of the newest object under `prefix`: what the run stored."""
+    client: Any = s3.client()
+    objects = client.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
+    return int(max(objects, key=lambda o: o["LastModified"])["Size"])
+
+
 def run_pair(pg: Postgres, s3: S3, database: str, order: int) -> dict[str, tuple[float, float, int]]:
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         env = {**pg.env(database), **s3.env(), "BACKUP_BUCKET": BUCKET, "BACKUP_PREFIX": "job/", "SCRATCH": scratch}
@@ -98,6 +105,7 @@ def main() -> int:
             job = [p["job"] for p in pairs]
             pipe = [p["pipeline"] for p in pairs]
             ratios = [j[0] / p[0] for j, p in zip(job, pipe, strict=True)]
+            sizes = (stored_bytes(s3, "job/") / 1024**2, stored_bytes(s3, "pipeline/") / 1024**2)
             rows.append(
                 (
                     f"{actual:.2f} GB",
@@ -107,14 +115,25 @@ def main() -> int:
                     max(j[1] for j in job),
                     max(j[2] for j in job) / 1024**2,
                     max(p[2] for p in pipe) / 1024**2,
+                    *sizes,
                 )
             )
             pg.sql(f"DROP DATABASE {database}")
-    print(f"{os.cpu_count()} cores; {args.pairs} pairs per size, alternating order; medians")
-    print("| database | job wall | pipeline wall | paired ratio | job peak RSS | job disk | pipeline disk |")
-    print("|---|---|---|---|---|---|---|")
+    level = os.environ.get("BACKUP_COMPRESS_LEVEL", "the job's default")
+    print(
+        f"{os.cpu_count()} cores; {args.pairs} pairs per size, alternating order; medians; "
+        f"pg_dump --compress={level} against the pipeline's gzip -6"
+    )
+    print(
+        "| database | job wall | pipeline wall | paired ratio | job peak RSS | job disk | pipeline disk "
+        "| job object | pipeline object |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]:.1f} s | {r[2]:.1f} s | {r[3]:.2f} | {r[4]:.0f} MB | {r[5]:.0f} MB | {r[6]:.0f} MB |")
+        print(
+            f"| {r[0]} | {r[1]:.1f} s | {r[2]:.1f} s | {r[3]:.2f} | {r[4]:.0f} MB | {r[5]:.0f} MB | {r[6]:.0f} MB "
+            f"| {r[7]:.0f} MB | {r[8]:.0f} MB |"
+        )
     return 0
 
 

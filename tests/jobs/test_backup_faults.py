@@ -248,3 +248,11 @@ def test_the_metric_succeeds_on_a_later_attempt() -> None:
         publish_success(env, sleep=slept.append)
     assert (len(calls), slept) == (3, [2, 4])
     assert calls[-1]["Namespace"] == "Platform/Backups"
+
+
+def test_the_compress_level_is_a_digit_or_a_one_line_error(pg: Postgres, s3: S3, app_db: str) -> None:
+    from jobs.pg_backup import compress_level
+
+    assert (compress_level({}), compress_level({"BACKUP_COMPRESS_LEVEL": "6"})) == (1, 6)
+    done = job("pg_backup", backup_env(pg, s3, BACKUP_COMPRESS_LEVEL="fast"))
+    assert (done.returncode, done.stderr) == (1, "backup failed: BACKUP_COMPRESS_LEVEL must be 0-9, not 'fast'\n")
