@@ -105,7 +105,7 @@ def main() -> int:
             job = [p["job"] for p in pairs]
             pipe = [p["pipeline"] for p in pairs]
             ratios = [j[0] / p[0] for j, p in zip(job, pipe, strict=True)]
-            sizes = (stored_bytes(s3, "job/") / 1024**2, stored_bytes(s3, "pipeline/") / 1024**2)
+            stored = (stored_bytes(s3, "job/") / 1024**2, stored_bytes(s3, "pipeline/") / 1024**2)
             rows.append(
                 (
                     f"{actual:.2f} GB",
@@ -115,7 +115,7 @@ def main() -> int:
                     max(j[1] for j in job),
                     max(j[2] for j in job) / 1024**2,
                     max(p[2] for p in pipe) / 1024**2,
-                    *sizes,
+                    *stored,
                 )
             )
             pg.sql(f"DROP DATABASE {database}")

@@ -19,19 +19,16 @@ composite checksum with its own. It never reads the bucket, so the writer role n
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
-import hashlib
 import os
-import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import IO
 
 from jobs.common import (
     STAMP,
@@ -48,13 +45,12 @@ from jobs.common import (
     signals_and_deadline,
     stop_child,
 )
+from jobs.upload import Upload
 
 METRIC_NAMESPACE = "Platform/Backups"
 METRIC_NAME = "BackupSucceeded"
 # S3's smallest part but the last is 5 MiB; 8 MiB parts allow an 80 GB dump within the 10,000-part limit.
 PART_BYTES = 8 * 1024 * 1024
-# Parts read ahead of the upload: memory stays at about (QUEUED_PARTS + 2) × PART_BYTES whatever the size.
-QUEUED_PARTS = 2
 METRIC_ATTEMPTS = 4
 COMPRESS_LEVEL = 1  # 4 % larger than the pipeline's gzip -6, and 0.7x its time (bench/backup_benchmark.py)
 DEADLINE_SECONDS = 4 * 3600  # JOB_DEADLINE_SECONDS, from backupJob.deadlineMinutes
@@ -77,84 +73,6 @@ def drain(stream: IO[bytes], into: list[bytes]) -> threading.Thread:
     thread = threading.Thread(target=lambda: into.append(stream.read()), daemon=True)
     thread.start()
     return thread
-
-
-def composite_checksum(part_digests: list[bytes]) -> str:
-    """S3's checksum of a multipart object: the SHA-256 of the parts' SHA-256s, then `-<parts>`."""
-    return base64.b64encode(hashlib.sha256(b"".join(part_digests)).digest()).decode() + f"-{len(part_digests)}"
-
-
-class Upload:
-    """One multipart upload, its parts sent from a thread while the dump goes on."""
-
-    def __init__(self, s3: Any, bucket: str, key: str, extra: Mapping[str, str]):
-        self.s3, self.bucket, self.key = s3, bucket, key
-        created = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="SHA256", **extra)
-        self.upload_id: str = created["UploadId"]
-        self.parts: list[dict[str, Any]] = []
-        self.digests: list[bytes] = []
-        self.size = 0
-        self.error: BaseException | None = None
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_PARTS)
-        self._thread = threading.Thread(target=self._send_all, daemon=True)
-        self._thread.start()
-
-    def put(self, part: bytes) -> None:
-        if self.error is not None:
-            raise self.error
-        self._queue.put(part)
-
-    def _send_all(self) -> None:
-        while (part := self._queue.get()) is not None:
-            if self.error is not None:
-                continue  # keep draining, so the producer never blocks on a dead consumer
-            number = len(self.parts) + 1
-            try:
-                self._send(number, part)
-            except BaseException as exc:
-                self.error = s3_error(exc, self.bucket, f"UploadPart (part {number})")
-
-    def _send(self, number: int, part: bytes) -> None:
-        digest = hashlib.sha256(part).digest()
-        checksum = base64.b64encode(digest).decode()
-        sent = self.s3.upload_part(
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            PartNumber=number,
-            Body=part,
-            ChecksumSHA256=checksum,  # S3 refuses the part if the bytes it got hash otherwise
-        )
-        self.parts.append({"PartNumber": number, "ETag": sent["ETag"], "ChecksumSHA256": checksum})
-        self.digests.append(digest)
-        self.size += len(part)
-
-    def finish(self) -> None:
-        """Wait for the parts in flight; a failed part is raised here."""
-        self._queue.put(None)
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def complete(self) -> None:
-        Doing.now = "completing the upload (CompleteMultipartUpload)"
-        try:
-            done = self.s3.complete_multipart_upload(
-                Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts}
-            )
-        except Exception as exc:
-            raise s3_error(exc, self.bucket, "CompleteMultipartUpload") from None
-        expected = composite_checksum(self.digests)
-        got = done.get("ChecksumSHA256")
-        if got is not None and got != expected:
-            raise JobError(f"s3://{self.bucket}/{self.key} has checksum {got}, the dump {expected}")
-
-    def abort(self) -> None:
-        self.error = self.error or JobError("aborted")
-        self._queue.put(None)  # the sender skips what is queued and stops
-        # what an abort cannot remove, the bucket's lifecycle rule does a day later
-        with contextlib.suppress(Exception):
-            self.s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id)
 
 
 def stream_dump(env: Mapping[str, str], upload: Upload) -> None:
