@@ -32,8 +32,12 @@ def account_id() -> pulumi.Output[str]:
     return aws.get_caller_identity_output().account_id
 
 
-# 2. Keys (runbook 003).
+# 2. Keys (runbook 003). Replicated aws:kms backups add a key in the replica region.
 keys = None
+replica_key = cfg.backups.replica_key_purpose if cfg.backups else None
+replica_key_region: dict[str, str] = {}
+if replica_key and cfg.backups and cfg.backups.replication.region:
+    replica_key_region[replica_key] = cfg.backups.replication.region
 if cfg.keys is not None:
     keys = KmsKeys(
         "keys",
@@ -42,11 +46,11 @@ if cfg.keys is not None:
             environment=cfg.env,
             region=cfg.aws_region,
             account_id=account_id(),
-            keys=cfg.keys,
+            keys=cfg.keys.model_copy(update={"purposes": [*cfg.keys.purposes, *replica_key_region]}),
             tags=cfg.tags(),
             protect=cfg.protected,
             # The alert topics' key lives with them in us-east-1, usable by the services that publish.
-            regions={ALERTS_KEY: ALERTS_REGION, WATCHDOG_KEY: ALERTS_REGION},
+            regions={ALERTS_KEY: ALERTS_REGION, WATCHDOG_KEY: ALERTS_REGION, **replica_key_region},
             services={ALERTS_KEY: TOPIC_PUBLISHERS, WATCHDOG_KEY: ("events.amazonaws.com",)},
         ),
     )
@@ -67,6 +71,7 @@ if cfg.backups is not None:
             protect=cfg.protected,
             kms_key_arn=backup_key_arn,
             readers=[reader_arn(account_id(), cfg.app, cfg.env)],
+            replica_kms_key_arn=keys.keys[replica_key].arn if keys and replica_key else None,
         ),
     )
     access = BackupAccess(

@@ -72,8 +72,8 @@ INVALID: list[tuple[dict[str, Any], str]] = [
         "platform:backups.kmsKey: 'payments' is not one of keys.purposes ['general', 'alerts', 'watchdog']",
     ),
     (
-        {"platform:backups": {"encryption": "aws:kms"}},
-        "platform:backups.encryption: replication of aws:kms backups needs a key in the replica region",
+        {"platform:backups": {"breakGlassRoleArn": "arn:aws:iam::111122223333:user/bob"}},
+        "platform:backups.breakGlassRoleArn: String should match pattern",
     ),
     ({"aws:region": "moon-1"}, "aws:region: unknown AWS region 'moon-1'"),
     (

@@ -96,7 +96,7 @@ class BackupsConfig(Model):
     retention_days: int = Field(default=30, ge=1, le=3650)
     noncurrent_version_days: int = Field(default=30, ge=1, le=3650)
     prefix: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9/_-]*/$")] = "postgres/"
-    encryption: Literal["AES256", "aws:kms"] = "AES256"
+    encryption: Literal["AES256", "aws:kms"] | None = None  # None: the environment decides (prod: aws:kms)
     kms_key: Slug = "general"
     transition: Transition | None = None
     object_lock: ObjectLock = Field(default_factory=ObjectLock)
@@ -132,6 +132,11 @@ class BackupsConfig(Model):
             )
         raise_if(problems)
         return self
+
+    @property
+    def replica_key_purpose(self) -> str | None:
+        """The key that encrypts the replica of aws:kms backups: KMS keys stay in their region."""
+        return f"{self.kms_key}-replica" if self.replicated and self.encryption == "aws:kms" else None
 
     @property
     def locked(self) -> bool:

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components.backups.config import BackupsConfig, Transition
 from components.backups.hardened_bucket import AccessLogSource, HardenedBucket, HardenedBucketArgs, ObjectLockArgs
-from components.shared.policies import document
+from components.shared.policies import Statement, document
 from components.shared.roles import bounded
 
 LOG_PREFIX = "s3-access/"
@@ -28,6 +28,7 @@ class BackupStorageArgs:
     # Who may read backup objects: the reader role(s); the replication role and the config's break-glass
     # role are added here. Everyone else, ReadOnlyAccess included, is denied.
     readers: Sequence[pulumi.Input[str]] = ()
+    replica_kms_key_arn: pulumi.Input[str] | None = None  # the replica region's key, for aws:kms backups
 
 
 def expiry_rule(
@@ -63,7 +64,20 @@ def log_lifecycle(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs
     return [expiry_rule("expire-access-logs", days, noncurrent_days=1)]
 
 
-def replication_policy(source_arn: str, replica_arn: str) -> str:
+def replication_policy(source_arn: str, replica_arn: str, source_key: str = "", replica_key: str = "") -> str:
+    """With aws:kms backups, S3 decrypts each version with the source key and encrypts its copy with the
+    replica's (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html)."""
+    keys: list[Statement] = []
+    if source_key and replica_key:
+        keys = [
+            {"Sid": "DecryptSourceVersions", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key},
+            {
+                "Sid": "EncryptReplicas",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                "Resource": replica_key,
+            },
+        ]
     return document(
         [
             {
@@ -90,6 +104,7 @@ def replication_policy(source_arn: str, replica_arn: str) -> str:
                 "Action": ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
                 "Resource": f"{replica_arn}/*",
             },
+            *keys,
         ]
     )
 
@@ -129,7 +144,7 @@ class BackupStorage(pulumi.ComponentResource):
                 tags=backup_tags,
                 protect=args.protect,
                 lifecycle_rules=backup_lifecycle(cfg),
-                sse_algorithm=cfg.encryption,
+                sse_algorithm=cfg.encryption or "AES256",
                 kms_key_arn=args.kms_key_arn,
                 object_lock=lock,
                 object_readers=[*readers, *([replication_role.arn] if replication_role else [])],
@@ -158,6 +173,8 @@ class BackupStorage(pulumi.ComponentResource):
                     region=cfg.replication.region,
                     object_lock=lock,
                     object_readers=readers,
+                    sse_algorithm=cfg.encryption or "AES256",
+                    kms_key_arn=args.replica_kms_key_arn,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -213,10 +230,27 @@ class BackupStorage(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-replication",
             role=role.id,
-            policy=pulumi.Output.all(self.primary.bucket.arn, replica.bucket.arn).apply(
-                lambda a: replication_policy(a[0], a[1])
-            ),
+            policy=pulumi.Output.all(
+                self.primary.bucket.arn, replica.bucket.arn, args.kms_key_arn or "", args.replica_kms_key_arn or ""
+            ).apply(lambda a: replication_policy(a[0], a[1], a[2], a[3])),
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        kms = args.replica_kms_key_arn is not None
+        encrypted_with = (
+            aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
+                replica_kms_key_id=args.replica_kms_key_arn
+            )
+            if args.replica_kms_key_arn is not None
+            else None
+        )
+        selection = (
+            aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaArgs(
+                sse_kms_encrypted_objects=aws.s3.BucketReplicationConfigRuleSourceSelectionCriteriaSseKmsEncryptedObjectsArgs(
+                    status="Enabled"
+                )
+            )
+            if kms
+            else None
         )
         aws.s3.BucketReplicationConfig(
             f"{name}-replication",
@@ -232,8 +266,12 @@ class BackupStorage(pulumi.ComponentResource):
                         status="Disabled"
                     ),
                     destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
-                        bucket=replica.bucket.arn, storage_class="STANDARD"
+                        bucket=replica.bucket.arn,
+                        storage_class="STANDARD",
+                        encryption_configuration=encrypted_with,
                     ),
+                    # S3 skips SSE-KMS objects unless asked to replicate them
+                    source_selection_criteria=selection,
                 )
             ],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.primary.versioning, replica.versioning]),

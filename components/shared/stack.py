@@ -38,11 +38,13 @@ class EnvironmentDefaults:
     object_lock: bool
     replication: bool
     fail_when_stale: bool
+    backup_encryption: Literal["AES256", "aws:kms"]  # production: the CMK, so the audit can say which key
 
     @classmethod
     def of(cls, environment: Environment) -> EnvironmentDefaults:
         prod = environment == "production"
-        return cls(protect=prod, object_lock=prod, replication=prod, fail_when_stale=prod)
+        encryption: Literal["AES256", "aws:kms"] = "aws:kms" if prod else "AES256"
+        return cls(protect=prod, object_lock=prod, replication=prod, fail_when_stale=prod, backup_encryption=encryption)
 
 
 def _or(value: bool | None, default: bool) -> bool:
@@ -99,6 +101,7 @@ class StackConfig(Model):
                 update={
                     "object_lock": lock.model_copy(update={"enabled": _or(lock.enabled, d.object_lock)}),
                     "replication": repl.model_copy(update={"enabled": _or(repl.enabled, d.replication)}),
+                    "encryption": self.backups.encryption or d.backup_encryption,
                 }
             )
         if self.secrets is not None:
@@ -125,14 +128,6 @@ class StackConfig(Model):
                     (
                         "backups.replication.region",
                         f"must differ from aws:region ({self.aws_region}) to survive a regional disaster",
-                    )
-                )
-            if b.replicated and b.encryption == "aws:kms":
-                problems.append(
-                    (
-                        "backups.encryption",
-                        "replication of aws:kms backups needs a key in the replica "
-                        "region, which is not supported yet; use AES256 with replication",
                     )
                 )
         for name, item in (self.secrets.items if self.secrets else {}).items():
@@ -215,17 +210,21 @@ class StackConfig(Model):
 
     def _name_problems(self) -> list[tuple[str, str]]:
         """Every AWS name the project may derive must fit, whether or not this stack declares it yet."""
-        a = self.alerts
-        named: list[str] = []
-        if a is not None:
-            named = [h.name for h in a.health_checks] + [s.name for s in a.slos] + [t.name for t in a.thresholds]
+        a, b = self.alerts, self.backups
+        named = (
+            [*(h.name for h in a.health_checks), *(o.name for o in a.slos), *(t.name for t in a.thresholds)]
+            if a
+            else []
+        )
+        replica = b.replica_key_purpose if b is not None else None  # a key in the replica's region
+        regions = {self.aws_region, *([b.replication.region] if b and replica and b.replication.region else [])}
         fields = {
             "level": names.LEVELS,
             "window": names.WINDOWS,
-            # only another region than alerting's forwards key events under its own rule
-            "region": (self.aws_region,) if self.aws_region != ALERTS_REGION else (),
+            # a region other than alerting's that holds keys forwards their events under its own rule
+            "region": tuple(sorted(r for r in regions if r != ALERTS_REGION)),
             "name": tuple(named),
-            "purpose": tuple(self.keys.purposes) if self.keys is not None else (),
+            "purpose": (*self.keys.purposes, *([replica] if replica else [])) if self.keys else (),
         }
         return names.app_problems(self.app, self.env, fields)
 

@@ -285,10 +285,10 @@ def test_kms_key_events_page_through_a_topic_the_watched_key_does_not_encrypt(pr
         "detail": {
             "eventSource": ["kms.amazonaws.com"],
             "eventName": ["DisableKey", "ScheduleKeyDeletion"],
-            "resources": {"ARN": sorted([arns["general"], arns["watchdog"]])},
+            "resources": {"ARN": sorted([arns["general"], arns["general-replica"], arns["watchdog"]])},
         },
     }
-    watched = sorted([arns["general"], arns["watchdog"]])
+    watched = sorted([arns["general"], arns["general-replica"], arns["watchdog"]])
     assert rule("alerts-operations-kms-key-events") == (watched, topic("P1"), False)
     assert rule("alerts-operations-kms-alerts-key-events") == ([arns["alerts"]], topic("watchdog"), False)
     watchdog = prod.get(TOPIC, "alerts-routing-watchdog").inputs
@@ -350,7 +350,11 @@ def test_keys_outside_us_east_1_forward_their_events_there(synth: SynthFn) -> No
     assert len(s.of_type("aws:iam/role:Role")) == len({r.name for r in s.of_type("aws:iam/role:Role")})
     # us-east-1 still pages on the forwarded events: its rule names the eu-west-1 key
     home = s.get(RULE, "alerts-operations-kms-key-events").inputs
-    assert json.loads(home["eventPattern"])["detail"]["resources"]["ARN"] == sorted([arns["general"], arns["watchdog"]])
+    others = sorted([arns["general"], arns["general-replica"], arns["watchdog"]])
+    assert json.loads(home["eventPattern"])["detail"]["resources"]["ARN"] == others
+    # the replica's key, in us-west-2, forwards its events the same way
+    replica = s.get(RULE, "alerts-operations-kms-key-events-us-west-2").inputs
+    assert json.loads(replica["eventPattern"])["detail"]["resources"]["ARN"] == [arns["general-replica"]]
     assert home["region"] == "us-east-1"
 
 

@@ -8,6 +8,7 @@ from tests.helpers import ROLE, ROLE_POLICY, SCHEDULED_DRILL, SynthFn, statement
 
 def test_writer_can_only_put_under_its_prefix_and_reader_only_read(prod: Synth) -> None:
     bucket_arn = prod.outputs["backupBucketArn"]
+    key = prod.outputs["kmsKeyArns"]["general"]  # production backups are SSE-KMS with the general key
     assert statements(prod.get(ROLE_POLICY, "backup-access-writer")) == [
         {
             "Sid": "PutNewBackups",
@@ -16,6 +17,7 @@ def test_writer_can_only_put_under_its_prefix_and_reader_only_read(prod: Synth) 
             "Resource": f"{bucket_arn}/postgres/*",
         },
         {"Sid": "PublishBackupMetric", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+        {"Sid": "EncryptBackups", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
     ]
     assert statements(prod.get(ROLE_POLICY, "backup-access-reader")) == [
         {
@@ -30,6 +32,7 @@ def test_writer_can_only_put_under_its_prefix_and_reader_only_read(prod: Synth) 
             "Action": ["s3:GetObject", "s3:GetObjectVersion"],
             "Resource": f"{bucket_arn}/*",
         },
+        {"Sid": "DecryptBackups", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
     ]
 
 

@@ -37,6 +37,7 @@ def declared(prod: Synth) -> dict[str, Any]:
         "bucket": prod.outputs["backupBucket"],
         "writer": prod.get(ROLE_POLICY, "backup-access-writer").inputs["policy"],
         "reader": prod.get(ROLE_POLICY, "backup-access-reader").inputs["policy"],
+        "key": prod.outputs["kmsKeyArns"]["general"],  # production backups are SSE-KMS with the general key
     }
 
 
@@ -55,12 +56,15 @@ def world(servers: tuple[Postgres, EnforcingAws], declared: dict[str, Any]) -> d
         "INSERT INTO courses (title) VALUES ('Pulumi');",
         APP_DB,
     )
+    # KMS picks a key's ID at creation: the declared policies name moto's key in place of the plan's
+    key = aws.client("kms").create_key(Description="general")["KeyMetadata"]["Arn"]
     return {
         "pg": pg,
         "aws": aws,
         "bucket": declared["bucket"],
-        "writer": aws.identity("backup-writer", declared["writer"]),
-        "reader": aws.identity("backup-reader", declared["reader"]),
+        "key": key,
+        "writer": aws.identity("backup-writer", declared["writer"].replace(declared["key"], key)),
+        "reader": aws.identity("backup-reader", declared["reader"].replace(declared["key"], key)),
     }
 
 
@@ -70,7 +74,7 @@ def job_env(world: dict[str, Any], keys: dict[str, str], **extra: str) -> dict[s
 
 
 def backup_as_writer(world: dict[str, Any], **extra: str) -> Any:
-    settings = {"APP": "learning-accelerator", "ENVIRONMENT": "production", **extra}
+    settings = {"APP": "learning-accelerator", "ENVIRONMENT": "production", "BACKUP_KMS_KEY_ARN": world["key"], **extra}
     return job("pg_backup", job_env(world, world["writer"], **settings))
 
 
@@ -90,6 +94,12 @@ def test_the_writer_policy_is_what_the_job_calls(declared: dict[str, Any]) -> No
             "Resource": f"arn:aws:s3:::{bucket}/{PREFIX}*",
         },
         {"Sid": "PublishBackupMetric", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+        {
+            "Sid": "EncryptBackups",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": declared["key"],
+        },
     ]
 
 
@@ -99,6 +109,8 @@ def test_the_backup_job_runs_as_the_declared_writer(world: dict[str, Any]) -> No
     admin = world["aws"].client("s3")
     keys = [o["Key"] for o in admin.list_objects_v2(Bucket=world["bucket"], Prefix=PREFIX)["Contents"]]
     assert len(keys) == 1 and done.stdout.strip() == f"backup stored at s3://{world['bucket']}/{keys[0]}"
+    head = admin.head_object(Bucket=world["bucket"], Key=keys[0])
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", world["key"])
     stats = (
         world["aws"]
         .client("cloudwatch")

@@ -25,15 +25,25 @@ REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 
 
 def test_backup_bucket_settings(prod: Synth, staging: Synth) -> None:
+    # production: the general CMK with a bucket key; the replica its own key in us-west-2; staging AES-256
+    keys = prod.outputs["kmsKeyArns"]
+    assert keys["general-replica"].startswith(f"arn:aws:kms:us-west-2:{ACCOUNT_ID}:key/")
+    for name, key in (("backups", keys["general"]), ("backups-replica", keys["general-replica"])):
+        assert prod.get(SSE, name).inputs["rules"] == [
+            {
+                "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key},
+                "bucketKeyEnabled": True,
+            }
+        ]
+    assert staging.get(SSE, "backups").inputs["rules"] == [
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": False}
+    ]
     for synth in (prod, staging):
         bucket = synth.get(BUCKET, "backups")
         assert bucket.inputs["forceDestroy"] is False
         assert synth.get("aws:s3/bucketVersioning:BucketVersioning", "backups").inputs["versioningConfiguration"] == {
             "status": "Enabled"
         }
-        assert synth.get(SSE, "backups").inputs["rules"] == [
-            {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}, "bucketKeyEnabled": False}
-        ]
         assert synth.get("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "backups").inputs == {
             "bucket": bucket.inputs.get("bucket") or synth.outputs["backupBucket"],
             "blockPublicAcls": True,
@@ -164,7 +174,13 @@ def test_replication_to_a_second_region_in_prod_only(prod: Synth, staging: Synth
             "status": "Enabled",
             "filter": {"prefix": ""},
             "deleteMarkerReplication": {"status": "Disabled"},
-            "destination": {"bucket": prod.outputs["replicaBucketArn"], "storageClass": "STANDARD"},
+            "destination": {
+                "bucket": prod.outputs["replicaBucketArn"],
+                "storageClass": "STANDARD",
+                "encryptionConfiguration": {"replicaKmsKeyId": prod.outputs["kmsKeyArns"]["general-replica"]},
+            },
+            # S3 skips SSE-KMS objects unless told to replicate them
+            "sourceSelectionCriteria": {"sseKmsEncryptedObjects": {"status": "Enabled"}},
         }
     ]
     role = prod.get(ROLE, "backups-replication")
@@ -190,6 +206,8 @@ def test_replication_to_a_second_region_in_prod_only(prod: Synth, staging: Synth
             f"{src}/*",
         ),
         (["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"], f"{dst}/*"),
+        ("kms:Decrypt", prod.outputs["kmsKeyArns"]["general"]),
+        (["kms:Encrypt", "kms:GenerateDataKey"], prod.outputs["kmsKeyArns"]["general-replica"]),
     ]
     assert staging.of_type(REPLICATION) == [] and staging.outputs["replicaBucket"] is None
 

@@ -66,12 +66,14 @@ def test_purposes_administrators_users_and_period_from_config(synth: SynthFn) ->
             }
         },
     )
-    assert names(s, KEY) == ["keys-alerts", "keys-general", "keys-payments", "keys-watchdog"]
+    # prod's replicated aws:kms backups add the replica's key to the purposes the file lists
+    assert names(s, KEY) == ["keys-alerts", "keys-general", "keys-general-replica", "keys-payments", "keys-watchdog"]
     assert s.outputs["kmsKeyAliases"] == {
         "general": "alias/learning-accelerator-general-production",
         "alerts": "alias/learning-accelerator-alerts-production",
         "watchdog": "alias/learning-accelerator-watchdog-production",
         "payments": "alias/learning-accelerator-payments-production",
+        "general-replica": "alias/learning-accelerator-general-replica-production",
     }
     key = s.get(KEY, "keys-payments")
     assert (key.inputs["rotationPeriodInDays"], key.inputs["deletionWindowInDays"]) == (180, 14)

@@ -43,8 +43,8 @@ def test_the_report_has_every_section_and_every_control_passes(clone: Path, caps
         assert heading in text
     assert "| S3 buckets keep versions | S3.14 | mandatory | pass |" in text
     assert (
-        "| KMS keys rotate automatically | KMS.4 | mandatory | pass | keys-alerts, keys-general, keys-watchdog |"
-        in text
+        "| KMS keys rotate automatically | KMS.4 | mandatory | pass | "
+        "keys-alerts, keys-general, keys-general-replica, keys-watchdog |" in text
     )
     assert "| SNS topics are encrypted with a customer-managed key | SNS.1 | mandatory | pass |" in text
     assert "| CRON_SECRET | generated | 3 | 2026-11-20 | 3 | 90 d | ok |" in text

@@ -46,10 +46,11 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Ran:
 
 def test_the_summary_counts_every_change_and_the_unchanged_rest(reviewed: Ran, prod: Synth) -> None:
     assert reviewed.returncode == 2, reviewed.stderr
-    # the primary's policy drops the replication role from its readers: the seventh update
-    changed = 21 + 1 + 7
+    # the primary's policy drops the replication role from its readers, and the KMS key-events rule the
+    # replica's key: updates seven and eight; the replica's key goes with its forwarding rule and role
+    changed = 27 + 1 + 8
     assert reviewed.stdout.splitlines()[0] == (
-        f"Diff of stack 'prod' against HEAD (offline plans): 21 to delete, 1 to replace, 7 to update; "
+        f"Diff of stack 'prod' against HEAD (offline plans): 27 to delete, 1 to replace, 8 to update; "
         f"{len(prod.resources) - changed} unchanged."
     )
 
@@ -81,14 +82,22 @@ def test_a_rotation_is_a_replacement_because_its_keepers_changed(reviewed: Ran, 
 
 def test_deleting_a_protected_resource_is_flagged_first_and_exits_2(reviewed: Ran) -> None:
     lines = reviewed.stdout.splitlines()
-    assert lines[1:3] == [
+    assert lines[1:4] == [
+        "!! PROTECTED aws:kms/key:Key keys-general-replica would be deleted: the change is refused (exit 2)",
         "!! PROTECTED aws:s3/bucket:Bucket backups-replica would be deleted: the change is refused (exit 2)",
         "!! PROTECTED aws:s3/bucket:Bucket backups-replica-access-logs would be deleted: the change is refused "
         "(exit 2)",
     ]
     deleted = [line.split()[-1] for line in lines if line.startswith("- delete ")]
-    assert len(deleted) == 21
-    assert set(deleted) == {"backups-replica", "backups-replica-access-logs", "backups-replication"}
+    assert len(deleted) == 27
+    assert set(deleted) == {
+        "backups-replica",
+        "backups-replica-access-logs",
+        "backups-replication",
+        "keys-general-replica",
+        "alerts-operations-events-forward",
+        "alerts-operations-kms-key-events-us-west-2",
+    }
     assert "- delete aws:s3/bucketReplicationConfig:BucketReplicationConfig backups-replication" in lines
 
 

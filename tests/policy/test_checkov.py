@@ -80,7 +80,7 @@ def test_alerting_keys_and_iam_pass_every_check(reports: dict[str, Report]) -> N
     }
     assert len({r for c, r in passed if c == "CKV_AWS_319"}) == 16
     assert {r for c, r in passed if c == "CKV_AWS_7"} == {
-        f"aws_kms_key.keys_{p}" for p in ("general", "alerts", "watchdog")
+        f"aws_kms_key.keys_{p}" for p in ("general", "alerts", "watchdog", "general_replica")
     }
 
 

@@ -20,7 +20,10 @@ def test_both_stack_files_load_with_runbook_defaults() -> None:
     assert (prod.environment, staging.environment) == ("production", "staging")
     assert prod.backups and staging.backups and prod.secrets and staging.secrets and prod.keys and prod.fly
     assert (prod.protect, staging.protect) == (True, False)
-    assert prod.backups.retention_days == 30 and prod.backups.encryption == "AES256"
+    assert prod.backups.retention_days == 30
+    # production encrypts its backups with the general CMK; staging keeps S3's own AES-256
+    assert (prod.backups.encryption, staging.backups.encryption) == ("aws:kms", "AES256")
+    assert prod.backups.replica_key_purpose == "general-replica"
     assert (prod.backups.object_lock.enabled, prod.backups.object_lock.mode, prod.backups.object_lock_days) == (
         True,
         "GOVERNANCE",

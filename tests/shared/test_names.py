@@ -111,21 +111,29 @@ def test_every_template_is_used_by_some_plan(plans: dict[str, tuple[str, Synth]]
 
 
 def test_the_longest_app_that_fits_plans_and_one_more_character_is_refused() -> None:
-    # in us-east-1, the longest derived name is the alerts key's rule: 33 characters after the app
-    fits, over = "a" * 31, "a" * 32
+    # prod's replicated aws:kms backups put a key in us-west-2, whose events forward under a rule named
+    # after it: 36 characters after the app, the longest derived name
+    fits, over = "a" * 28, "a" * 29
     plan = synth_with("prod", {"platform:app": fits})
     longest = max(
         (n for t, n in named(plan) if t == "aws:cloudwatch/eventRule:EventRule" and isinstance(n, str)), key=len
     )
-    assert (longest, len(longest)) == (f"{fits}-production-kms-alerts-key-events", 64)
+    assert (longest, len(longest)) == (f"{fits}-production-kms-key-events-us-west-2", 64)
     assert error_of("prod", {"platform:app": over}).splitlines()[-1] == (
-        f"  - platform:app: {over!r} (32 characters) derives the aws:cloudwatch/eventRule:EventRule name "
-        f"'{over}-production-kms-alerts-key-events', 65 characters; EventBridge PutRule: Name, 1-64 characters. "
-        "Shorten app by 1 or more"
+        f"  - platform:app: {over!r} (29 characters) derives the aws:cloudwatch/eventRule:EventRule name "
+        f"'{over}-production-kms-key-events-us-west-2', 65 characters; EventBridge PutRule: Name, 1-64 "
+        "characters. Shorten app by 1 or more"
+    )
+    # in us-east-1 alone (no replica key), the alerts key's rule is the longest: 33 characters after the app
+    alone = {"platform:app": "a" * 32, "platform:backups": {"replication": {"enabled": False}}}
+    assert error_of("prod", alone).splitlines()[-1] == (
+        f"  - platform:app: {'a' * 32!r} (32 characters) derives the aws:cloudwatch/eventRule:EventRule name "
+        f"'{'a' * 32}-production-kms-alerts-key-events', 65 characters; EventBridge PutRule: Name, 1-64 "
+        "characters. Shorten app by 1 or more"
     )
     # another region adds a forwarding rule named after it, which is longer still
     assert error_of("prod", {"platform:app": fits, "aws:region": "ap-southeast-2"}).splitlines()[-1] == (
-        f"  - platform:app: {fits!r} (31 characters) derives the aws:cloudwatch/eventRule:EventRule name "
-        f"'{fits}-production-kms-key-events-ap-southeast-2', 72 characters; EventBridge PutRule: Name, "
-        "1-64 characters. Shorten app by 8 or more"
+        f"  - platform:app: {fits!r} (28 characters) derives the aws:cloudwatch/eventRule:EventRule name "
+        f"'{fits}-production-kms-key-events-ap-southeast-2', 69 characters; EventBridge PutRule: Name, "
+        "1-64 characters. Shorten app by 5 or more"
     )

@@ -18,8 +18,8 @@ URNS_BEFORE = Path(__file__).parent.parent / "fixtures" / "urns-before-component
 def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
     assert Counter(r.type for r in prod.resources) == {
         "platform:security:KmsKeys": 1,
-        "aws:kms/key:Key": 3,
-        "aws:kms/alias:Alias": 3,
+        "aws:kms/key:Key": 4,
+        "aws:kms/alias:Alias": 4,
         "platform:backups:BackupStorage": 1,
         "platform:storage:HardenedBucket": 4,
         "aws:s3/bucket:Bucket": 4,
@@ -34,8 +34,8 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "aws:s3/bucketLogging:BucketLogging": 2,
         "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
         "platform:backups:BackupAccess": 1,
-        "aws:iam/role:Role": 4,
-        "aws:iam/rolePolicy:RolePolicy": 3,
+        "aws:iam/role:Role": 5,
+        "aws:iam/rolePolicy:RolePolicy": 4,
         "platform:secrets:SecretsInventory": 1,
         "random:index/randomBytes:RandomBytes": 8,
         "platform:delivery:VercelFrontend": 1,
@@ -70,8 +70,8 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "aws:cloudwatch/metricAlarm:MetricAlarm": 16,
         "platform:alerts:ThresholdAlarms": 1,
         "platform:alerts:OperationsAlarms": 1,
-        "aws:cloudwatch/eventRule:EventRule": 3,
-        "aws:cloudwatch/eventTarget:EventTarget": 2,
+        "aws:cloudwatch/eventRule:EventRule": 4,
+        "aws:cloudwatch/eventTarget:EventTarget": 3,
     }
 
 
@@ -116,6 +116,7 @@ def test_prod_protects_every_bucket_and_key_and_staging_none(prod: Synth, stagin
             (KEY, "keys-general"),
             (KEY, "keys-alerts"),
             (KEY, "keys-watchdog"),
+            (KEY, "keys-general-replica"),
             ("vercel:index/project:Project", "frontend"),
         ]
         + [("flyio:index:App", "api"), ("flyio:index:App", "database-backup")]
@@ -143,6 +144,8 @@ def test_prod_exports(prod: Synth) -> None:
         "general": "alias/learning-accelerator-general-production",
         "alerts": "alias/learning-accelerator-alerts-production",
         "watchdog": "alias/learning-accelerator-watchdog-production",
+        # replicated aws:kms backups: the replica's key, in us-west-2
+        "general-replica": "alias/learning-accelerator-general-replica-production",
     }
     assert out["alertTopicArns"] == {
         p: f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:learning-accelerator-production-alerts-{p.lower()}"
