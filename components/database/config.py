@@ -116,6 +116,8 @@ class PostgresConfig(Model):
     backup: LoginRole
     backup_job: BackupJob | None = None
     restore_drill: RestoreDrill | None = None
+    # Why a stack has no backup job or restore drill here (the provider's own backups, say); the audit shows it.
+    recovery_elsewhere: Annotated[str, StringConstraints(min_length=10, max_length=300)] | None = None
     # runbook 001: log_min_duration_statement = 1000; a server setting, see the README
     slow_query_ms: int = Field(default=1000, ge=-1, le=3_600_000)
     # Supabase: the project has the IPv4 add-on, so its direct host answers on IPv4 too

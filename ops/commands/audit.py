@@ -46,6 +46,33 @@ def controls(synth: Synth) -> list[dict[str, Any]]:
     return out
 
 
+def recovery_control(cfg: StackConfig) -> dict[str, Any] | None:
+    """Runbook 001's "quarterly restore tests": a production database is backed up and drilled here,
+    or its stack file says where that happens instead."""
+    pg = cfg.postgres
+    if pg is None or not cfg.production:
+        return None
+    missing = [
+        what
+        for what, present in (
+            ("platform:backups", cfg.backups is not None),
+            ("postgres.backupJob", pg.backup_job is not None),
+            ("postgres.restoreDrill", pg.restore_drill is not None),
+        )
+        if not present
+    ]
+    failures = [] if not missing or pg.recovery_elsewhere else [f"no {', '.join(missing)}, and no recoveryElsewhere"]
+    return {
+        "id": "database-backed-up-and-drilled",
+        "fsbp": None,
+        "control": "Production databases are backed up and restore-tested (runbook 001: quarterly restore tests)",
+        "level": "mandatory",
+        "status": "fail" if failures else "pass",
+        "resources": [pg.database],
+        "failures": failures,
+    }
+
+
 def secrets(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
     out = []
     for name, item in (cfg.secrets.items if cfg.secrets else {}).items():
@@ -88,6 +115,7 @@ def recovery(cfg: StackConfig) -> dict[str, Any]:
         "backupSchedule": pg.backup_job.schedule if pg and pg.backup_job else None,
         "rpoHours": drill.rpo_hours if drill else None,
         "rtoHours": drill.rto_hours if drill else None,
+        "elsewhere": pg.recovery_elsewhere if pg else None,
     }
 
 
@@ -150,7 +178,7 @@ def audit(stack_file: StackFile, today: dt.date) -> dict[str, Any]:
         "stackFile": shown,
         "date": today.isoformat(),
         "environment": cfg.env,
-        "controls": controls(synth),
+        "controls": controls(synth) + ([c] if (c := recovery_control(cfg)) else []),
         "secrets": secrets(cfg, today),
         "roles": roles(synth),
         "recovery": recovery(cfg),

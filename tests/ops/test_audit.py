@@ -124,3 +124,32 @@ def test_a_stack_file_outside_git_is_audited_without_history(tmp_path: Path) -> 
 )
 def test_changes_are_named_by_kind(key: str, kind: str) -> None:
     assert kind_of(key) == kind
+
+
+def test_a_production_database_without_backups_or_drill_fails_unless_the_file_says_where() -> None:
+    """Runbook 001's quarterly restore tests: the Supabase products name the provider's backups."""
+    from ops.commands.audit import audit, recovery_control
+    from ops.offline.synth import load_stack_file
+    from tests.helpers import TODAY, load_with
+
+    flash = audit(load_stack_file("flashfusion-prod"), TODAY)
+    control = next(c for c in flash["controls"] if c["id"] == "database-backed-up-and-drilled")
+    assert (control["status"], control["level"], control["resources"]) == ("pass", "mandatory", ["postgres_app"])
+    assert flash["recovery"]["elsewhere"] == "Supabase's own backups; runbook 004 restores from the Supabase dashboard"
+    # without the statement, the gap fails the control, naming what is missing
+    silent = load_with(
+        "prod", {"platform:backups": None, "platform:postgres": {"restoreDrill": None, "backupJob": None}}
+    )
+    assert recovery_control(silent) == {
+        "id": "database-backed-up-and-drilled",
+        "fsbp": None,
+        "control": "Production databases are backed up and restore-tested (runbook 001: quarterly restore tests)",
+        "level": "mandatory",
+        "status": "fail",
+        "resources": ["learning_accelerator"],
+        "failures": ["no platform:backups, postgres.backupJob, postgres.restoreDrill, and no recoveryElsewhere"],
+    }
+    # prod itself backs up and drills; staging is not held to it
+    prod = recovery_control(load_with("prod", {}))
+    assert prod is not None and prod["status"] == "pass"
+    assert recovery_control(load_with("staging", {})) is None
