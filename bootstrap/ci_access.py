@@ -19,16 +19,7 @@ POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 # or granting is allowed only there and only with the boundary attached; the boundary itself may not be
 # changed; removing a role or its grants (which cannot escalate) is allowed anywhere, so a role moved
 # under the path can leave its old place. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PermissionsBoundary
-BOUNDED = sorted(
-    [
-        "iam:AttachRolePolicy",
-        "iam:CreateRole",
-        "iam:DeleteRolePolicy",
-        "iam:DetachRolePolicy",
-        "iam:PutRolePermissionsBoundary",
-        "iam:PutRolePolicy",
-    ]
-)
+BOUNDED = sorted(["iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"])
 UNDER_PATH = sorted(["iam:PassRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"])
 REMOVE_OR_READ = sorted(
     [

@@ -96,8 +96,6 @@ def test_deploy_roles_create_roles_only_under_the_path_and_with_the_boundary(ci:
                 "Action": [
                     "iam:AttachRolePolicy",
                     "iam:CreateRole",
-                    "iam:DeleteRolePolicy",
-                    "iam:DetachRolePolicy",
                     "iam:PutRolePermissionsBoundary",
                     "iam:PutRolePolicy",
                 ],
