@@ -115,16 +115,15 @@ def stream_restore(env: Mapping[str, str], s3: Any, bucket: str, key: str, url: 
         stderr=subprocess.PIPE,
     )
     assert restore.stdin and restore.stderr
-    size, alive = 0, True
+    size = 0
     try:
         try:
             for chunk in body.iter_chunks(CHUNK):
                 size += len(chunk)
-                if alive:
-                    try:
-                        restore.stdin.write(chunk)
-                    except BrokenPipeError:  # pg_restore stopped; its exit status says why
-                        alive = False
+                try:
+                    restore.stdin.write(chunk)
+                except BrokenPipeError:  # pg_restore stopped: no need to download the rest; its status says why
+                    break
         except Exception as exc:
             raise s3_error(exc, bucket, "GetObject (reading the body)") from None
         with contextlib.suppress(BrokenPipeError):
