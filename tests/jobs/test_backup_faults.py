@@ -122,8 +122,9 @@ def test_a_signal_mid_dump_stops_pg_dump_aborts_the_upload_and_says_so(
     assert (keys(s3), pending_uploads(s3)) == (before, [])
 
 
-def test_sigterm_mid_restore_stops_pg_restore_and_drops_the_scratch_database(
-    pg: Postgres, s3: S3, app_db: str, tmp_path: Path
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_mid_restore_stops_pg_restore_and_drops_the_scratch_database(
+    pg: Postgres, s3: S3, app_db: str, tmp_path: Path, signum: int, code: int
 ) -> None:
     assert job("pg_backup", backup_env(pg, s3)).returncode == 0
     pidfile = tmp_path / "pg_restore.pid"
@@ -131,11 +132,11 @@ def test_sigterm_mid_restore_stops_pg_restore_and_drops_the_scratch_database(
     drill_run = started(drill_env(pg, s3, **hung), "restore_drill")
     child = wait_for(pidfile)
     assert len(scratch_databases(pg)) == 1
-    drill_run.send_signal(signal.SIGTERM)
+    drill_run.send_signal(signum)
     _, err = drill_run.communicate(timeout=60)
     assert (drill_run.returncode, err) == (
-        143,
-        "restore drill stopped by SIGTERM: pg_restore stopped, the scratch database dropped\n",
+        code,
+        f"restore drill stopped by {signal.Signals(signum).name}: pg_restore stopped, the scratch database dropped\n",
     )
     assert gone(child)
     assert scratch_databases(pg) == []
