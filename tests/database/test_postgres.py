@@ -196,6 +196,10 @@ def test_the_backup_machine(prod: Synth, synth: SynthFn) -> None:
         "BACKUP_PREFIX": "postgres/",
     }
     assert env["BACKUP_BUCKET"] == prod.outputs["backupBucket"]
+    # production's backups are SSE-KMS: the job asks for the general key; the run is bounded by the deadline
+    assert (env["BACKUP_KMS_KEY_ARN"], env["JOB_DEADLINE_SECONDS"]) == (prod.outputs["kmsKeyArns"]["general"], "14400")
+    deadline = synth("prod", {"platform:postgres": {"backupJob": {"deadlineMinutes": 90}}})
+    assert deadline.get(FLY_MACHINE, "database-backup-backup").inputs["config"]["env"]["JOB_DEADLINE_SECONDS"] == "5400"
     assert "PGPASSWORD" not in env and config["restart"] == {"policy": "no"}
     secrets = prod.get(FLY_SECRETS, "database-backup")
     assert secrets.secret_paths == ["values"]
