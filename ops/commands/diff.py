@@ -115,6 +115,19 @@ def repository_of(path: Path) -> Path | None:
     return Path(top.stdout.strip()).resolve() if top.returncode == 0 else None
 
 
+def names_of(repo: Path, relative: Path) -> list[str]:
+    """The stack file's path, then the paths git followed it through (products/<p>/Pulumi.<env>.yaml
+    became Pulumi.<p>-<env>.yaml, with the same stack name)."""
+    followed = subprocess.run(
+        ["git", "log", "--follow", "--name-only", "--format=", "--", str(relative)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return list(dict.fromkeys([str(relative), *followed.stdout.split()]))
+
+
 def plan_at(ref: str, stack_path: Path, today: str) -> list[dict[str, Any]]:
     """The offline plan of the stack file as it is at `ref`, from the code at `ref` of the same repository."""
     repo = repository_of(stack_path)
@@ -133,10 +146,11 @@ def plan_at(ref: str, stack_path: Path, today: str) -> list[dict[str, Any]]:
         if added.returncode != 0:
             raise ValueError(f"cannot check out {ref!r}: {added.stderr.strip()}")
         try:
-            if not (tree / relative).exists():
+            then = next((p for p in names_of(repo, relative) if (tree / p).exists()), None)
+            if then is None:
                 return []
             done = subprocess.run(
-                [sys.executable, "-m", "ops", "plan", str(relative), "--json", "--today", today],
+                [sys.executable, "-m", "ops", "plan", str(then), "--json", "--today", today],
                 cwd=tree,
                 capture_output=True,
                 text=True,

@@ -236,3 +236,17 @@ def test_renaming_the_database_replaces_the_protected_schema_and_is_refused() ->
     assert "!! PROTECTED postgresql:index/schema:Schema postgres-schema would be replaced" in as_text(
         diff, "prod", "HEAD"
     )
+
+
+def test_a_moved_stack_file_is_compared_with_its_old_path(tmp_path: Path) -> None:
+    """At 0babc32, Parker Flight's stack file was products/parker-flight/Pulumi.prod.yaml: git follows the
+    move, so the diff compares the same stack instead of calling all of it new."""
+    import re
+
+    clone = clone_of_working_tree(tmp_path / "repo")
+    path = clone / "Pulumi.parker-flight-prod.yaml"
+    ran = in_process(main, ["plan", str(path), "--diff", "0babc32", "--today", TODAY.isoformat()])
+    first = ran.stdout.splitlines()[0]
+    found = re.search(r"; (\d+) unchanged\.$", first)
+    assert found is not None and int(found.group(1)) >= 50, first
+    assert "create" not in first, first
