@@ -16,6 +16,9 @@ STAMP = "%Y%m%dT%H%M%SZ"
 KEY_PATTERN = re.compile(r"(?P<database>[a-z_][a-z0-9_]*)-(?P<stamp>\d{8}T\d{6}Z)\.dump$")
 
 
+AWS_ATTEMPTS = 3  # per call, botocore's standard retry mode
+
+
 class JobError(Exception):
     """A failure the job explains in one line; it exits 1."""
 
@@ -133,7 +136,7 @@ def aws_client(env: Mapping[str, str], service: str, region: str | None, endpoin
     config = Config(
         connect_timeout=seconds(env, "S3_CONNECT_TIMEOUT_SECONDS", 10),
         read_timeout=seconds(env, "S3_READ_TIMEOUT_SECONDS", 60),
-        retries={"max_attempts": 3, "mode": "standard"},
+        retries={"max_attempts": AWS_ATTEMPTS, "mode": "standard"},
     )
     return session.client(service, region_name=region, endpoint_url=endpoint or None, config=config)
 
@@ -170,7 +173,7 @@ def s3_error(exc: BaseException, bucket: str, operation: str) -> JobError:
         return JobError("no AWS credentials: set AWS_ROLE_ARN (Fly OIDC) or run with the reader role's profile")
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
         kind = "connect" if isinstance(exc, ConnectTimeoutError) else "read"
-        return JobError(f"S3 {operation} on bucket {bucket} timed out ({kind} timeout, 3 attempts): {exc}")
+        return JobError(f"S3 {operation} on bucket {bucket} timed out ({kind} timeout, {AWS_ATTEMPTS} attempts): {exc}")
     if isinstance(exc, EndpointConnectionError):
         return JobError(f"cannot reach S3 for {operation} on bucket {bucket}: {exc}")
     if isinstance(exc, ClientError):

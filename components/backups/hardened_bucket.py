@@ -46,7 +46,8 @@ class HardenedBucket(pulumi.ComponentResource):
     Creates the bucket (never force-destroyed; protected and retained when `protect`), ownership
     controls with ACLs off, a full public access block, versioning, default encryption (AES-256 or
     SSE-KMS with a bucket key), the given lifecycle rules, optional object lock, and a bucket policy
-    that denies plain HTTP and TLS below 1.2 (and, for a log bucket, lets S3 deliver access logs).
+    that denies plain HTTP and TLS below 1.2 (and, for a log bucket, lets S3 deliver access logs;
+    with `object_readers`, denies object reads to every other principal).
     """
 
     def __init__(self, name: str, args: HardenedBucketArgs, opts: pulumi.ResourceOptions | None = None):
