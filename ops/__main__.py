@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("stack", help="a stack name or a stack file's path")
     a.add_argument("--format", choices=("markdown", "json"), default="markdown")
     a.add_argument("--today", type=_date, help="judge secrets' ages on this date (default: today)")
+    v = sub.add_parser("verify", help="after pulumi up: fetch each declared health check (status, text, latency)")
+    v.add_argument("stack", help="a stack name or a stack file's path")
+    v.add_argument("--via", metavar="URL", help="send each check's path to this address instead (a tunnel)")
     args = parser.parse_args(argv)
 
     if args.command == "plan":
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         return _audit(args.stack, args.format, args.today or dt.date.today())
     if args.command == "restore-drill":
         return _restore_drill(args.stack, args.bucket, args.target_url)
+    if args.command == "verify":
+        return _verify(args.stack, args.via)
     from ops.commands.rotate import RotateError, rotate
 
     try:
@@ -95,6 +100,31 @@ def _audit(stack: str, fmt: str, today: dt.date) -> int:
         return 1
     print(json.dumps(report, indent=2) if fmt == "json" else as_markdown(report), end="")
     return 0
+
+
+def _verify(stack: str, via: str | None) -> int:
+    from components.shared.loader import load
+    from ops.commands.verify import verify
+    from ops.offline.config import offline_config, to_config_value
+    from ops.offline.synth import load_stack_file
+
+    try:
+        stack_file = load_stack_file(stack)
+        config, secret_keys, _ = offline_config(stack_file.stack, stack_file.config)
+        values = {k: to_config_value(v) for k, v in config.items()}
+        cfg = load(values, set(secret_keys), stack_file.stack, dt.date.today()).config
+    except ConfigError as exc:
+        print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
+        return 1
+    except (StackFileError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    outcomes = verify(cfg, via)
+    if not outcomes:
+        print(f"stack {stack_file.stack!r} declares no alerts.healthChecks: nothing to verify")
+    for outcome in outcomes:
+        print(outcome.line())
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def _restore_drill(stack: str, bucket: str | None, target_url: str | None) -> int:

@@ -97,6 +97,10 @@ def test_deploys_run_every_staging_then_each_prod_behind_its_own_environment() -
             "${{ matrix.stack }}",
             "policy",
         )
+        verify = jobs[job]["steps"][-1]
+        assert (
+            verify["name"] == "verify the health checks" and '.venv/bin/python -m ops verify "$STACK"' in verify["run"]
+        )
     # bootstrap declares a deploy role for each of those environments, trusted for that one only
     ci = read(ROOT / "bootstrap" / "Pulumi.ci.yaml", "ci").config
     assert ci["bootstrap:environments"] == ["staging", *listed()["prod"]]
