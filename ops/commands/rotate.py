@@ -101,8 +101,11 @@ def rotate(
     lines += [f"{n} was named more than once; rotating it once" for n in chosen if names.count(n) > 1]
     if due:
         chosen += [n for n, item in inventory.items() if (d := item.due()) is not None and on > d and n not in chosen]
+    if not chosen and due:
+        # a scheduled run with nothing to do has succeeded: the stack file stays as it is
+        return [*lines, f"no secret of stack {stack_file.stack!r} is due on {on.isoformat()}; nothing changed"]
     if not chosen:
-        raise RotateError("no secret is due" if due else "name the secrets to rotate, or pass --due")
+        raise RotateError("name the secrets to rotate, or pass --due")
 
     for name in chosen:
         refusal = _refusal(name, inventory[name], secrets.overlap_days, on)

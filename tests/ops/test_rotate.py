@@ -149,3 +149,13 @@ def test_rotate_on_a_bad_file_is_one_line(tmp_path: Path, body: str, expected: s
     code, out, err = run_cli("rotate", "SECRET_KEY", "--stack", str(path))
     assert (code, out, err) == (1, "", expected.replace("{path}", str(path)))
     assert path.read_text() == body
+
+
+def test_rotate_due_with_nothing_due_exits_0_and_leaves_the_file_alone(project: Path) -> None:
+    before = (project / "Pulumi.staging.yaml").read_text()
+    assert rotate("staging", [], due=True, on=dt.date(2026, 11, 23), root=project) == [
+        "no secret of stack 'staging' is due on 2026-11-23; nothing changed"
+    ]
+    assert (project / "Pulumi.staging.yaml").read_text() == before
+    code, out, err = run_cli("rotate", "--stack", "staging", "--due", "--today", "2026-11-23")
+    assert (code, out, err) == (0, "no secret of stack 'staging' is due on 2026-11-23; nothing changed\n", "")
