@@ -14,7 +14,7 @@ from components.alerting.config import ALERTS_KEY, ALERTS_REGION, BackupFreshnes
 from components.alerting.event_forwarding import Forwarder
 from components.alerting.routing import notify
 
-# The contract the backup job keeps (scripts/backup.sh publishes it after a verified upload).
+# The contract the backup job keeps (jobs/pg_backup.py publishes it after a verified upload).
 BACKUP_NAMESPACE = "Platform/Backups"
 BACKUP_METRIC = "BackupSucceeded"
 KMS_NAMESPACE = "Platform/KMS"
@@ -33,7 +33,7 @@ class OperationsAlarmsArgs:
     tags: dict[str, str]
     backup_freshness: BackupFreshness | None = None
     kms: KmsAlerts | None = None
-    account_id: pulumi.Input[str] = ""
+    account_id: pulumi.Input[str]  # for the bus that events of other regions are forwarded to
     key_arns: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)  # purpose -> key ARN
     key_regions: Mapping[str, str] = field(default_factory=dict)  # purpose -> the key's region
     watchdog_topic_arn: pulumi.Output[str] | None = None  # where the alerts key's own events go
