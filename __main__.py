@@ -34,10 +34,7 @@ def account_id() -> pulumi.Output[str]:
 
 # 2. Keys (runbook 003). Replicated aws:kms backups add a key in the replica region.
 keys = None
-replica_key = cfg.backups.replica_key_purpose if cfg.backups else None
-replica_key_region: dict[str, str] = {}
-if replica_key and cfg.backups and cfg.backups.replication.region:
-    replica_key_region[replica_key] = cfg.backups.replication.region
+replica_keys = cfg.backups.replica_keys if cfg.backups else {}
 if cfg.keys is not None:
     keys = KmsKeys(
         "keys",
@@ -46,11 +43,11 @@ if cfg.keys is not None:
             environment=cfg.env,
             region=cfg.aws_region,
             account_id=account_id(),
-            keys=cfg.keys.model_copy(update={"purposes": [*cfg.keys.purposes, *replica_key_region]}),
+            keys=cfg.keys.model_copy(update={"purposes": [*cfg.keys.purposes, *replica_keys]}),
             tags=cfg.tags(),
             protect=cfg.protected,
             # The alert topics' key lives with them in us-east-1, usable by the services that publish.
-            regions={ALERTS_KEY: ALERTS_REGION, WATCHDOG_KEY: ALERTS_REGION, **replica_key_region},
+            regions={ALERTS_KEY: ALERTS_REGION, WATCHDOG_KEY: ALERTS_REGION, **replica_keys},
             services={ALERTS_KEY: TOPIC_PUBLISHERS, WATCHDOG_KEY: ("events.amazonaws.com",)},
         ),
     )
@@ -71,7 +68,7 @@ if cfg.backups is not None:
             protect=cfg.protected,
             kms_key_arn=backup_key_arn,
             readers=[reader_arn(account_id(), cfg.app, cfg.env)],
-            replica_kms_key_arn=keys.keys[replica_key].arn if keys and replica_key else None,
+            replica_kms_key_arn=next((keys.keys[p].arn for p in replica_keys), None) if keys else None,
         ),
     )
     access = BackupAccess(

@@ -139,6 +139,12 @@ class BackupsConfig(Model):
         return f"{self.kms_key}-replica" if self.replicated and self.encryption == "aws:kms" else None
 
     @property
+    def replica_keys(self) -> dict[str, str]:
+        """That key's purpose -> its region, or nothing."""
+        purpose, region = self.replica_key_purpose, self.replication.region
+        return {purpose: region} if purpose and region else {}
+
+    @property
     def locked(self) -> bool:
         return bool(self.object_lock.enabled)
 

@@ -216,15 +216,15 @@ class StackConfig(Model):
             if a
             else []
         )
-        replica = b.replica_key_purpose if b is not None else None  # a key in the replica's region
-        regions = {self.aws_region, *([b.replication.region] if b and replica and b.replication.region else [])}
+        replica = b.replica_keys if b is not None else {}  # a key in the replica's region
+        regions = {self.aws_region, *replica.values()}
         fields = {
             "level": names.LEVELS,
             "window": names.WINDOWS,
             # a region other than alerting's that holds keys forwards their events under its own rule
             "region": tuple(sorted(r for r in regions if r != ALERTS_REGION)),
             "name": tuple(named),
-            "purpose": (*self.keys.purposes, *([replica] if replica else [])) if self.keys else (),
+            "purpose": (*self.keys.purposes, *replica) if self.keys else (),
         }
         return names.app_problems(self.app, self.env, fields)
 
