@@ -169,6 +169,7 @@ def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
 
 
 def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
+    from components.shared.stack import environment_of_stack
     from ops.commands import plan as plan_output
     from ops.offline.synth import load_stack_file, synthesize_file
 
@@ -183,13 +184,24 @@ def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
         return 1
     from ops.commands.policy_check import as_lines, mandatory, violations
+    from ops.commands.rotate import unchanged_values
 
     print(plan_output.as_json(synth) if as_json else plan_output.as_text(synth, stack_file.path.name))
+    unchanged = unchanged_values(stack_file)
+    for name in unchanged:
+        print(
+            f"{stack_file.path.name}: line {stack_file.line_of(f'platform:secrets.items.{name}.rotation')}: "
+            f"{name}: generation bumped, but the encrypted value is the one it replaces; "
+            f"pulumi config set --secret {name} --stack {stack_file.stack}",
+            file=sys.stderr,
+        )
     found = violations(synth)
     if found:
         # stderr, so --json stays one JSON document on stdout
         print(f"Policy pack: {len(found)} violation(s), {len(mandatory(found))} mandatory:", file=sys.stderr)
         print("\n".join(as_lines(found)), file=sys.stderr)
+    if unchanged and environment_of_stack(stack_file.stack) == "production":
+        return 1  # a rotation that did not happen: production refuses it, staging warns
     return 3 if mandatory(found) else 0
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from components.shared.base import IsoDate, Model, SecretName, raise_if
 from components.shared.catalogues import SECRET_CATALOGUE
@@ -21,11 +22,19 @@ def vercel_targets(consumers: Iterable[str]) -> list[str]:
     return [c.split(":", 1)[1] for c in consumers if c.startswith("vercel:")]
 
 
+def fingerprint(ciphertext: str) -> str:
+    """What a rotation records of a provided secret's encrypted value: enough to tell it changed."""
+    return hashlib.sha256(ciphertext.encode()).hexdigest()[:16]
+
+
 class Rotation(Model):
     """The record `python -m ops rotate` rewrites: one line in the stack file, so one line in review."""
 
     generation: int = Field(default=1, ge=1, le=1_000_000)
     last_rotated: IsoDate
+    # A provided secret's bump alone changes nothing: this is the fingerprint of the encrypted value
+    # it replaces, and `ops plan` flags the generation until the stack file holds another one.
+    replaces: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = None
 
 
 class SecretItem(Model):

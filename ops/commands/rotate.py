@@ -16,8 +16,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
-from components.secrets.config import SecretItem, SecretsConfig
-from ops.offline.stackfile import ROOT, known_stacks, locate, read
+from components.secrets.config import SecretItem, SecretsConfig, fingerprint
+from components.shared.base import PROJECT
+from ops.offline.stackfile import ROOT, StackFile, known_stacks, locate, read
 
 SECRETS_KEY = "platform:secrets"
 
@@ -133,6 +134,9 @@ def rotate(
                 f"older slot, the current one is served as {name}_PREVIOUS for {secrets.overlap_days} day(s)"
             )
         else:
+            stored = doc["config"].get(f"{PROJECT}:{name}")
+            if isinstance(stored, dict) and isinstance(stored.get("secure"), str):
+                record["replaces"] = fingerprint(stored["secure"])  # `ops plan` flags it until the value changes
             lines.append(
                 f"{name}: generation {item.generation} -> {item.generation + 1}; set the new value too: "
                 f"pulumi config set --secret {name} --stack {stack_name}"
@@ -140,3 +144,16 @@ def rotate(
     _write_atomically(path, yaml, doc)
     lines.append(f"updated {path.name}; review with `git diff`, then `pulumi preview --diff -s {stack_name}`")
     return lines
+
+
+def unchanged_values(stack_file: StackFile) -> list[str]:
+    """Provided secrets whose last rotation recorded the encrypted value it replaces, and whose stack
+    file still holds that very value: the generation was bumped, the secret was not changed."""
+    items = ((stack_file.config.get(SECRETS_KEY) or {}).get("items")) or {}
+    found = []
+    for name, raw in sorted(items.items()):
+        replaces = ((raw or {}).get("rotation") or {}).get("replaces")
+        stored = stack_file.config.get(f"{PROJECT}:{name}")
+        if replaces and isinstance(stored, dict) and fingerprint(str(stored.get("secure"))) == replaces:
+            found.append(name)
+    return found

@@ -159,3 +159,31 @@ def test_rotate_due_with_nothing_due_exits_0_and_leaves_the_file_alone(project: 
     assert (project / "Pulumi.staging.yaml").read_text() == before
     code, out, err = run_cli("rotate", "--stack", "staging", "--due", "--today", "2026-11-23")
     assert (code, out, err) == (0, "no secret of stack 'staging' is due on 2026-11-23; nothing changed\n", "")
+
+
+def test_a_provided_secret_bumped_without_a_new_value_is_flagged_until_the_value_changes(project: Path) -> None:
+    """The encrypted value's fingerprint is recorded at the bump; the plan compares the file's value with it."""
+    from components.secrets.config import fingerprint
+    from ops.__main__ import main as ops_main
+    from ops.commands.rotate import unchanged_values
+    from ops.offline.stackfile import read
+
+    path = project / "Pulumi.prod.yaml"
+    text = path.read_text().replace(
+        "config:\n", 'config:\n  platform:OPENAI_API_KEY:\n    secure: "v1:old-ciphertext"\n', 1
+    )
+    path.write_text(text)
+    rotate("prod", ["OPENAI_API_KEY"], due=False, on=DAY1, root=project)
+    record = read(path, "prod").config["platform:secrets"]["items"]["OPENAI_API_KEY"]["rotation"]
+    assert record["replaces"] == fingerprint("v1:old-ciphertext") == "cf260a3e922c8bf7"
+    assert unchanged_values(read(path, "prod")) == ["OPENAI_API_KEY"]
+    ran = in_process(ops_main, ["plan", str(path), "--today", DAY1.isoformat()])
+    assert ran.returncode == 1  # production refuses a rotation that did not happen
+    line = next(x for x in ran.stderr.splitlines() if "generation bumped" in x)
+    assert line.endswith(
+        ": OPENAI_API_KEY: generation bumped, but the encrypted value is the one it replaces; "
+        "pulumi config set --secret OPENAI_API_KEY --stack prod"
+    )
+    # `pulumi config set --secret` writes another ciphertext: the flag goes
+    path.write_text(path.read_text().replace("v1:old-ciphertext", "v1:new-ciphertext"))
+    assert unchanged_values(read(path, "prod")) == []
