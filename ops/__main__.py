@@ -103,16 +103,12 @@ def _audit(stack: str, fmt: str, today: dt.date) -> int:
 
 
 def _verify(stack: str, via: str | None) -> int:
-    from components.shared.loader import load
     from ops.commands.verify import verify
-    from ops.offline.config import offline_config, to_config_value
-    from ops.offline.synth import load_stack_file
+    from ops.offline.synth import config_of, load_stack_file
 
     try:
         stack_file = load_stack_file(stack)
-        config, secret_keys, _ = offline_config(stack_file.stack, stack_file.config)
-        values = {k: to_config_value(v) for k, v in config.items()}
-        cfg = load(values, set(secret_keys), stack_file.stack, dt.date.today()).config
+        cfg = config_of(stack_file, dt.date.today())
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
         return 1

@@ -14,13 +14,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from components.shared.loader import load
 from components.shared.stack import StackConfig
 from ops.commands.diff import flatten, repository_of
 from ops.commands.policy_check import resources
-from ops.offline.config import offline_config, to_config_value
 from ops.offline.stackfile import StackFile
-from ops.offline.synth import Synth, synthesize
+from ops.offline.synth import Synth, config_of, synthesize_file
 from policy.controls import CONTROLS, evaluate, is_production
 
 
@@ -167,10 +165,8 @@ def history(repo: Path, path: str) -> list[dict[str, Any]]:
 
 
 def audit(stack_file: StackFile, today: dt.date) -> dict[str, Any]:
-    config, secret_keys, _ = offline_config(stack_file.stack, stack_file.config)
-    values = {k: to_config_value(v) for k, v in config.items()}
-    cfg = load(values, set(secret_keys), stack_file.stack, today).config
-    synth = synthesize(stack_file.stack, config, secret_keys, today=today)
+    cfg = config_of(stack_file, today)
+    synth = synthesize_file(stack_file, today)
     repo = repository_of(stack_file.path)
     shown = str(stack_file.path.resolve().relative_to(repo)) if repo else str(stack_file.path)
     return {

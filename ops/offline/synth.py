@@ -30,6 +30,7 @@ from components.shared.sdk_internals import (
     sync_await,
     without_source_positions,
 )
+from components.shared.stack import StackConfig
 from ops.offline.config import offline_config, placeholder, to_config_value
 from ops.offline.fakes import ACCOUNT_ID, FakeProviders, unwrap_secrets
 from ops.offline.sdk import import_provider_sdks
@@ -262,6 +263,13 @@ def load_stack_file(stack_or_path: str, root: Path = ROOT) -> StackFile:
 def synthesize_stack(stack_or_path: str, today: dt.date | None = None, root: Path = ROOT) -> Synth:
     """The offline plan of a stack file, with placeholders for secrets it does not hold."""
     return synthesize_file(load_stack_file(stack_or_path, root), today)
+
+
+def config_of(stack_file: StackFile, today: dt.date) -> StackConfig:
+    """The stack file's config as the program loads it (placeholders for secrets it does not hold)."""
+    config, secret_keys, _ = offline_config(stack_file.stack, stack_file.config)
+    values = {k: to_config_value(v) for k, v in config.items()}
+    return load(values, set(secret_keys), stack_file.stack, today).config
 
 
 def synthesize_file(stack_file: StackFile, today: dt.date | None = None) -> Synth:
