@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.offline.stackfile import ROOT, stack_files
+from ops.offline.stackfile import ROOT, stack_files, stack_name
 from ops.offline.synth import Synth, synthesize_stack
 from tests.helpers import ALIAS, BUCKET, KEY, LIFECYCLE, RANDOM_BYTES, TODAY
 
@@ -40,7 +40,7 @@ def test_every_product_has_its_stack_files() -> None:
 @pytest.mark.parametrize("path", PRODUCT_FILES)
 def test_each_product_plans_parented_protected_and_without_secret_exports(path: str, plans: dict[str, Synth]) -> None:
     synth = plans[path]
-    assert synth.stack == Path(path).name[len("Pulumi.") : -len(".yaml")]
+    assert synth.stack == stack_name(Path(path))
     for r in synth.resources:
         if r.custom:
             parent = synth.parent_of(r)

@@ -12,7 +12,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from components.shared.stack import environment_of_stack
-from ops.offline.stackfile import ROOT, read, stack_files
+from ops.offline.stackfile import ROOT, read, stack_names
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 TOOLS = ROOT / ".venv-tools" / "bin"  # .ci/run installs them there
@@ -56,7 +56,7 @@ def listed() -> dict[str, list[str]]:
 
 
 def test_the_stack_list_is_every_stack_file_split_by_environment() -> None:
-    names = [p.name[len("Pulumi.") : -len(".yaml")] for p in stack_files()]
+    names = stack_names()
     assert listed() == {
         "all": names,
         "prod": [n for n in names if environment_of_stack(n) == "production"],

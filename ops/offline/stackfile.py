@@ -47,6 +47,15 @@ class StackFile:
         return self.config_line
 
 
+def stack_name(path: Path) -> str:
+    """`Pulumi.<stack>.yaml` -> `<stack>`."""
+    return path.name[len("Pulumi.") : -len(".yaml")]
+
+
+def stack_names(root: Path = ROOT) -> list[str]:
+    return [stack_name(p) for p in stack_files(root)]
+
+
 def stack_files(root: Path = ROOT) -> list[Path]:
     """Every stack file, where Pulumi reads them: `Pulumi.<stack>.yaml` beside `Pulumi.yaml`."""
     return sorted(p for p in root.glob("Pulumi.*.yaml") if p.name != "Pulumi.yaml")
@@ -61,12 +70,12 @@ def locate(stack_or_path: str, root: Path = ROOT) -> tuple[Path, str]:
         name = path.name
         if not (name.startswith("Pulumi.") and name.endswith(".yaml")) or name == "Pulumi.yaml":
             raise FileNotFoundError(f"{stack_or_path}: a stack file is named Pulumi.<stack>.yaml")
-        return path, name[len("Pulumi.") : -len(".yaml")]
+        return path, stack_name(path)
     return root / f"Pulumi.{stack_or_path}.yaml", stack_or_path
 
 
 def known_stacks(root: Path = ROOT) -> str:
-    return ", ".join(p.name[len("Pulumi.") : -len(".yaml")] for p in stack_files(root))
+    return ", ".join(stack_names(root))
 
 
 def _line(node: Node) -> int:

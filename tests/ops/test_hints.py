@@ -10,11 +10,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from ops.__main__ import main
-from ops.offline.stackfile import ROOT, locate, stack_files
+from ops.offline.stackfile import ROOT, locate, stack_files, stack_names
 from tests.helpers import TODAY, in_process
 
 HINT = re.compile(r"pulumi config set --secret (\S+) --stack ([\w.-]+)")
-STACKS = [p.name[len("Pulumi.") : -len(".yaml")] for p in stack_files()]
+STACKS = stack_names()
 
 
 def pulumi_config_set(argv: list[str], cwd: Path) -> tuple[Path, str]:
