@@ -7,6 +7,7 @@ the backup job publish their metrics there too (the metric contract in the READM
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -268,8 +269,15 @@ def alarm_name(*parts: str) -> str:
 KMS_FILTER_MAX = 1024  # PutMetricFilter's filterPattern
 
 
+def kms_filter_pattern(key_arns: Sequence[str], errors: bool) -> str:
+    """CloudTrail's KMS records name the key in resources[0]; counting only this stack's keys keeps two
+    stacks sharing a trail from counting each other's calls."""
+    keys = " || ".join(f'$.resources[0].ARN = "{arn}"' for arn in sorted(key_arns))
+    error = ' && $.errorCode = "*"' if errors else ""
+    return f'{{ $.eventSource = "kms.amazonaws.com"{error} && ({keys}) }}'
+
+
 def kms_filter_length(keys: int, region_length: int) -> int:
-    """The length of components.alerting.operations_alarms.kms_filter_pattern's error filter over `keys` keys."""
-    arn = len("arn:aws:kms:") + region_length + len(":123456789012:key/") + 36  # key IDs are UUIDs
-    clause = len('$.resources[0].ARN = ""') + arn
-    return len('{ $.eventSource = "kms.amazonaws.com" && $.errorCode = "*" && () }') + keys * clause + 4 * (keys - 1)
+    """The length of the error filter over `keys` keys, whose IDs (UUIDs) are not known before they exist."""
+    arn = f"arn:aws:kms:{'r' * region_length}:123456789012:key/{'0' * 36}"
+    return len(kms_filter_pattern([arn] * keys, errors=True))

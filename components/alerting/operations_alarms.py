@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.alerting.config import ALERTS_KEY, ALERTS_REGION, BackupFreshness, KmsAlerts, alarm_name
+from components.alerting.config import (
+    ALERTS_KEY,
+    ALERTS_REGION,
+    BackupFreshness,
+    KmsAlerts,
+    alarm_name,
+    kms_filter_pattern,
+)
 from components.alerting.event_forwarding import Forwarder
 from components.alerting.routing import notify
 
@@ -40,14 +47,6 @@ class OperationsAlarmsArgs:
     backup_bucket: pulumi.Input[str] | None = None  # its new objects count as backups, whatever the metric did
     backup_prefix: str = ""
     backup_region: str = ALERTS_REGION
-
-
-def kms_filter_pattern(key_arns: Sequence[str], errors: bool) -> str:
-    """CloudTrail's KMS records name the key in resources[0]; counting only this stack's keys keeps two
-    stacks sharing a trail from counting each other's calls."""
-    keys = " || ".join(f'$.resources[0].ARN = "{arn}"' for arn in sorted(key_arns))
-    error = ' && $.errorCode = "*"' if errors else ""
-    return f'{{ $.eventSource = "kms.amazonaws.com"{error} && ({keys}) }}'
 
 
 def object_created_pattern(bucket: str, prefix: str) -> str:

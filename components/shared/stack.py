@@ -197,12 +197,15 @@ class StackConfig(Model):
                     )
                 )
         if a.kms.failure_rate is not None and self.keys is not None:
-            longest = kms_filter_length(len(self.keys.purposes), max(len(self.aws_region), len("us-east-1")))
+            replica = self.backups.replica_keys if self.backups else {}  # the replica's key is a key too
+            keys = len(self.keys.purposes) + len(replica)
+            region = max(len(r) for r in (self.aws_region, ALERTS_REGION, *replica.values()))
+            longest = kms_filter_length(keys, region)
             if longest > KMS_FILTER_MAX:
                 problems.append(
                     (
                         "alerts.kms.failureRate",
-                        f"the error filter over {len(self.keys.purposes)} keys would be {longest} characters; "
+                        f"the error filter over {keys} keys would be {longest} characters; "
                         f"CloudWatch Logs allows {KMS_FILTER_MAX}: use fewer keys.purposes",
                     )
                 )

@@ -150,24 +150,26 @@ def test_without_key_events_a_stack_needs_no_trail_and_no_watchdog_key() -> None
 
 
 def test_the_kms_filter_bound_is_the_length_of_the_filter_the_component_writes() -> None:
-    from components.alerting.config import KMS_FILTER_MAX, kms_filter_length
-    from components.alerting.operations_alarms import kms_filter_pattern
+    from components.alerting.config import KMS_FILTER_MAX, kms_filter_length, kms_filter_pattern
 
     for region in ("us-east-1", "ap-southeast-2"):
         arn = f"arn:aws:kms:{region}:123456789012:key/{'0' * 8}-0000-0000-0000-{'0' * 12}"
         for keys in (1, 3, 9):
             assert len(kms_filter_pattern([arn] * keys, errors=True)) == kms_filter_length(keys, len(region))
-    purposes = ["general", "alerts", "watchdog"] + [f"p{i}" for i in range(7)]
+    purposes = ["general", "alerts", "watchdog"] + [f"p{i}" for i in range(6)]
     rate = {"kms": {"failureRate": {"cloudtrailLogGroup": "trail"}}}
     assert kms_filter_length(10, len("us-east-1")) > KMS_FILTER_MAX >= kms_filter_length(9, len("us-east-1"))
+    # prod's 9 purposes and the replica's key of its aws:kms backups: 10 keys
     assert error_of("prod", {"platform:keys": {"purposes": purposes}, A: rate}).splitlines()[-1] == (
         f"  - platform:alerts.kms.failureRate: the error filter over 10 keys would be "
         f"{kms_filter_length(10, 9)} characters; CloudWatch Logs allows 1024: use fewer keys.purposes"
     )
-    assert load_with_purposes(purposes[:9], rate)
+    # without replication, the same 9 fit
+    assert load_with_purposes(purposes, rate, {"replication": {"enabled": False}})
 
 
-def load_with_purposes(purposes: list[str], alerts: dict[str, Any]) -> bool:
+def load_with_purposes(purposes: list[str], alerts: dict[str, Any], backups: dict[str, Any]) -> bool:
     from tests.helpers import load_with
 
-    return load_with("prod", {"platform:keys": {"purposes": purposes}, A: alerts}).keys is not None
+    cfg = load_with("prod", {"platform:keys": {"purposes": purposes}, A: alerts, "platform:backups": backups})
+    return cfg.keys is not None
