@@ -96,7 +96,7 @@ def drop_left_behind(env: Mapping[str, str], admin: str, now: dt.datetime) -> li
     for name in names:
         made = dt.datetime.strptime(name.removeprefix(SCRATCH), SCRATCH_STAMP).replace(tzinfo=dt.UTC)
         if now - made > LEFT_BEHIND:
-            psql(env, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin)
+            drop_scratch(env, admin, name)
             old.append(name)
     return old
 
