@@ -7,9 +7,13 @@ import argparse
 import datetime as dt
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from components.shared.loader import ConfigError
 from ops.offline.stackfile import StackFile, StackFileError
+
+if TYPE_CHECKING:
+    from ops.offline.synth import Synth
 
 
 def _date(text: str) -> dt.date:
@@ -151,7 +155,8 @@ def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
         # The ref's plan runs in its own interpreter; it runs while this one synthesizes the working tree's.
         with ThreadPoolExecutor(max_workers=1) as pool:
             at_ref = pool.submit(diff.plan_at, ref, stack_file.path, today.isoformat())
-            after = json.loads(plan_output.as_json(synthesize_file(stack_file, today=today)))
+            synth = synthesize_file(stack_file, today=today)
+            after = json.loads(plan_output.as_json(synth))
             before = at_ref.result()
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
@@ -161,11 +166,12 @@ def _diff(stack: str, ref: str, as_json: bool, today: dt.date) -> int:
         return 1
     result = diff.compare(before, after)
     print(diff.as_json(result) if as_json else diff.as_text(result, stack_file.stack, ref))
-    return 2 if result.dangerous else 0
+    # A fork's pull request gets no `pulumi preview`: the policy pack runs here, on the new plan.
+    checked = _checks(stack_file, synth)
+    return 2 if result.dangerous else checked
 
 
 def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
-    from components.shared.stack import environment_of_stack
     from ops.commands import plan as plan_output
     from ops.offline.synth import load_stack_file, synthesize_file
 
@@ -179,10 +185,18 @@ def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
     except ConfigError as exc:
         print("\n".join(config_error_lines(exc, stack_file)), file=sys.stderr)
         return 1
+    print(plan_output.as_json(synth) if as_json else plan_output.as_text(synth, stack_file.path.name))
+    return _checks(stack_file, synth)
+
+
+def _checks(stack_file: StackFile, synth: Synth) -> int:
+    """What `ops plan` and its `--diff` both report on stderr (so `--json` stays one document on stdout):
+    provided secrets bumped without a new value, and the policy pack's violations. The exit code: 1 for
+    such a bump in production (staging warns), 3 for a mandatory violation, else 0."""
+    from components.shared.stack import environment_of_stack
     from ops.commands.policy_check import as_lines, mandatory, violations
     from ops.commands.rotate import unchanged_values
 
-    print(plan_output.as_json(synth) if as_json else plan_output.as_text(synth, stack_file.path.name))
     unchanged = unchanged_values(stack_file)
     for name in unchanged:
         print(
@@ -193,11 +207,10 @@ def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
         )
     found = violations(synth)
     if found:
-        # stderr, so --json stays one JSON document on stdout
         print(f"Policy pack: {len(found)} violation(s), {len(mandatory(found))} mandatory:", file=sys.stderr)
         print("\n".join(as_lines(found)), file=sys.stderr)
     if unchanged and environment_of_stack(stack_file.stack) == "production":
-        return 1  # a rotation that did not happen: production refuses it, staging warns
+        return 1
     return 3 if mandatory(found) else 0
 
 

@@ -109,6 +109,19 @@ def test_deploys_run_every_staging_then_each_prod_behind_its_own_environment() -
 def test_pull_requests_get_tests_an_offline_diff_and_a_preview_from_this_repo_only() -> None:
     jobs = load(ROOT / ".github/workflows/pull-request.yml")["jobs"]
     assert jobs["offline-diff"]["permissions"] == {"contents": "read"}  # forks too: no credentials needed
+    # what the comment's script (tests/test_offline_diff_comment.py) reads from each stack's artifact
+    steps = jobs["offline-diff"]["steps"]
+    diffed = next(s for s in steps if s.get("name") == "diff against the base branch")["run"]
+    for line in (
+        '.venv/bin/python -m ops plan "$STACK" --diff "$BASE" > diff/body.txt 2> diff/errors.txt',
+        'echo "$PR_NUMBER" > diff/pr-number',
+        'echo "$STACK" > diff/stack',
+        'echo "$status" > diff/status',
+        'exit "$status"',
+    ):
+        assert line in diffed.splitlines()
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"] == {"name": "offline-diff-${{ matrix.stack }}", "path": "diff/", "retention-days": 7}
     preview = jobs["preview"]
     assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert preview["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}

@@ -250,3 +250,30 @@ def test_a_moved_stack_file_is_compared_with_its_old_path(tmp_path: Path) -> Non
     found = re.search(r"; (\d+) unchanged\.$", first)
     assert found is not None and int(found.group(1)) >= 50, first
     assert "create" not in first, first
+
+
+def test_a_change_that_breaks_a_mandatory_control_is_named_and_exits_3(tmp_path: Path) -> None:
+    """A fork's pull request gets no `pulumi preview`, so the offline diff runs the policy pack on the new
+    plan: a code change that turns off key rotation is listed and fails the check."""
+    import subprocess
+    import sys
+
+    clone = clone_of_working_tree(tmp_path / "repo")
+    keys = clone / "components" / "keys" / "kms_keys.py"
+    keys.write_text(keys.read_text().replace("enable_key_rotation=True", "enable_key_rotation=False", 1))
+    ran = subprocess.run(
+        [sys.executable, "-m", "ops", "plan", "staging", "--diff", "HEAD", "--today", TODAY.isoformat()],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 3, ran.stderr
+    assert ran.stdout.splitlines()[0].startswith("Diff of stack 'staging' against HEAD (offline plans): 3 to update;")
+    assert ran.stderr.splitlines() == [
+        "Policy pack: 3 violation(s), 3 mandatory:",
+        *(
+            f"  [mandatory] kms-rotation: keys-{purpose}: automatic key rotation is off"
+            for purpose in ("alerts", "general", "watchdog")
+        ),
+    ]
