@@ -16,9 +16,10 @@ from components.backups.storage import BackupStorage, BackupStorageArgs
 from components.database.backup_job import BackupJobArgs, DatabaseBackupJob
 from components.database.postgres import PostgresDatabase, PostgresDatabaseArgs, app_url
 from components.delivery.fly import FlyApi, FlyApiArgs
+from components.delivery.github_actions import GithubActionsSecrets, GithubActionsSecretsArgs
 from components.delivery.vercel import VercelFrontend, VercelFrontendArgs
 from components.keys.kms_keys import KmsKeys, KmsKeysArgs
-from components.secrets.inventory import FLY, VERCEL, SecretsInventory, SecretsInventoryArgs
+from components.secrets.inventory import FLY, GITHUB, VERCEL, SecretsInventory, SecretsInventoryArgs
 from components.shared.loader import load_stack
 
 # 1. Stack config: every bad key is reported here, before any resource is registered.
@@ -145,7 +146,7 @@ if (pg := cfg.postgres) is not None:
 if secrets is not None:
     pulumi.export("manualSecrets", secrets.undelivered())
 
-# 6. Delivery: Vercel frontend, Fly.io API.
+# 6. Delivery: Vercel frontend, Fly.io API, GitHub Actions environment secrets.
 if cfg.vercel is not None:
     frontend = VercelFrontend(
         "frontend",
@@ -176,6 +177,17 @@ if cfg.fly is not None:
     pulumi.export("flyApp", api.app.name)
     pulumi.export("flyAppUrl", api.url)
     pulumi.export("flyMachines", api.machine_counts)
+
+if cfg.github is not None and secrets is not None:
+    repository = GithubActionsSecrets(
+        "github",
+        GithubActionsSecretsArgs(
+            github=cfg.github,
+            token=loaded.provided[cfg.github.token_secret],
+            secret_env=secrets.for_consumer(GITHUB),
+        ),
+    )
+    pulumi.export("githubSecrets", sorted(repository.secrets))
 
 # 7. Alerting (runbooks 000-004): topics per severity, health checks, SLO burn rates, thresholds.
 if (alerts := cfg.alerts) is not None:

@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from components.shared.loader import ConfigError
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--stack", required=True, help="a stack name or a stack file's path")
     r.add_argument("--due", action="store_true", help="every secret past its rotation period")
     r.add_argument("--today", type=_date, help="the rotation date (default: today)")
+    r.add_argument("--pr-body", type=Path, metavar="FILE", help="also write a pull request description there")
     r.add_argument(
         "--force",
         action="store_true",
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     from ops.commands.rotate import RotateError, rotate
 
     try:
-        for line in rotate(args.stack, args.secrets, due=args.due, on=args.today or dt.date.today(), force=args.force):
+        on = args.today or dt.date.today()
+        for line in rotate(args.stack, args.secrets, due=args.due, on=on, force=args.force, pr_body=args.pr_body):
             print(line)
     except (RotateError, StackFileError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -192,8 +195,7 @@ def _plan(stack: str, as_json: bool, today: dt.date | None) -> int:
 def _checks(stack_file: StackFile, synth: Synth) -> int:
     """What `ops plan` and its `--diff` both report on stderr (so `--json` stays one document on stdout):
     provided secrets bumped without a new value, and the policy pack's violations. The exit code: 1 for
-    such a bump in production (staging warns), 3 for a mandatory violation, else 0."""
-    from components.shared.stack import environment_of_stack
+    such a bump, 3 for a mandatory violation, else 0."""
     from ops.commands.policy_check import as_lines, mandatory, violations
     from ops.commands.rotate import unchanged_values
 
@@ -209,8 +211,8 @@ def _checks(stack_file: StackFile, synth: Synth) -> int:
     if found:
         print(f"Policy pack: {len(found)} violation(s), {len(mandatory(found))} mandatory:", file=sys.stderr)
         print("\n".join(as_lines(found)), file=sys.stderr)
-    if unchanged and environment_of_stack(stack_file.stack) == "production":
-        return 1
+    if unchanged:
+        return 1  # a rotation that did not happen: the review of the bump fails until the value changes
     return 3 if mandatory(found) else 0
 
 

@@ -66,7 +66,8 @@ STAGING = "Diff of stack 'staging' against abc (offline plans): no changes; 110 
 @pytest.fixture
 def posted(tmp_path: Path) -> dict[str, Any]:
     artifact(tmp_path, "staging", STAGING, 0)
-    artifact(tmp_path, "prod", PROD, 3, errors="Policy pack: 1 violation(s), 1 mandatory:\n  [mandatory] kms-rotation\n")
+    violation = "Policy pack: 1 violation(s), 1 mandatory:\n  [mandatory] kms-rotation\n"
+    artifact(tmp_path, "prod", PROD, 3, errors=violation)
     return run(tmp_path, state())
 
 
@@ -99,8 +100,9 @@ def test_a_later_push_edits_the_same_comment(posted: dict[str, Any], tmp_path: P
     assert [c["name"] for c in done["calls"]][-1] == "issues.updateComment"
     assert done["calls"][-1]["params"]["comment_id"] == 2
     assert [c["id"] for c in done["comments"]] == [1, 2]
-    assert "#### prod: exit 0 (ok)\n\n````\nDiff of stack 'prod' against abc (offline plans): 2 to update;" in (
-        done["comments"][1]["body"]
+    assert (
+        "#### prod: exit 0 (ok)\n\n````\nDiff of stack 'prod' against abc (offline plans): 2 to update;"
+        in (done["comments"][1]["body"])
     )
 
 

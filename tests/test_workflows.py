@@ -24,7 +24,13 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def test_the_workflows_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["deploy.yml", "drift.yml", "offline-diff-comment.yml", "pull-request.yml"]
+    assert [p.name for p in WORKFLOWS] == [
+        "deploy.yml",
+        "drift.yml",
+        "offline-diff-comment.yml",
+        "pull-request.yml",
+        "rotate.yml",
+    ]
 
 
 def test_zizmor_finds_nothing() -> None:
@@ -73,6 +79,7 @@ def test_the_stack_list_is_every_stack_file_split_by_environment() -> None:
         ("deploy.yml", "up", "staging"),
         ("deploy.yml", "up-prod", "prod"),
         ("drift.yml", "preview", "all"),
+        ("rotate.yml", "rotate", "all"),
     ],
 )
 def test_every_stack_in_every_workflow_from_the_one_list(workflow: str, job: str, stacks: str) -> None:
@@ -142,3 +149,25 @@ def test_the_drift_check_refreshes_and_expects_no_changes() -> None:
         "expect-no-changes": True,
     }
     assert doc["jobs"]["report"]["permissions"] == {"issues": "write"}
+
+
+def test_the_weekly_rotation_opens_one_pull_request_per_stack_whose_ci_runs() -> None:
+    doc = load(ROOT / ".github/workflows/rotate.yml")
+    assert doc["on"] == {"schedule": [{"cron": "43 5 * * 1"}], "workflow_dispatch": None}
+    job = doc["jobs"]["rotate"]
+    assert job["permissions"] == {"contents": "read"}  # the pushes are the App's
+    steps = {s.get("id") or s.get("uses", "").split("@")[0]: s for s in job["steps"]}
+    bump = steps["rotate"]["run"].splitlines()
+    assert '.venv/bin/python -m ops rotate --due --stack "$STACK" --pr-body "$body"' in bump
+    assert '.venv/bin/python -m ops plan "$STACK" --diff HEAD > "$RUNNER_TEMP/rotation/diff.txt" 2>&1' in bump
+    # an App's token: a push made with the workflow's GITHUB_TOKEN would start no workflow on the PR
+    assert steps["app"]["uses"].startswith("actions/create-github-app-token@")
+    assert steps["app"]["with"]["permission-contents"] == "write"
+    pr = steps["peter-evans/create-pull-request"]
+    assert pr["if"] == steps["app"]["if"] == "steps.rotate.outputs.due == 'true'"
+    assert {k: pr["with"][k] for k in ("token", "branch", "add-paths", "body-path")} == {
+        "token": "${{ steps.app.outputs.token }}",
+        "branch": "rotate/${{ matrix.stack }}",  # one branch, so one pull request, per stack, updated in place
+        "add-paths": "Pulumi.${{ matrix.stack }}.yaml",
+        "body-path": "${{ steps.rotate.outputs.body }}",
+    }

@@ -99,3 +99,14 @@ class FlyConfig(Model):
     @property
     def pinned(self) -> bool:
         return "@sha256:" in self.image
+
+    def production_problems(self) -> list[tuple[str, str]]:
+        """What production asks of the app beyond a valid section, keyed as the stack file spells them."""
+        problems = []
+        if not self.pinned:
+            problems.append(
+                ("fly.image", f"{self.image!r}: production images are pinned by digest (…@sha256:<64 hex>)")
+            )
+        if sum(1 for n in self.regions.values() if n > 0) < 2:
+            problems.append(("fly.regions", "production runs machines in at least two regions"))
+        return problems

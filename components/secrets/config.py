@@ -12,7 +12,8 @@ from pydantic import Field, StringConstraints, model_validator
 from components.shared.base import IsoDate, Model, SecretName, raise_if
 from components.shared.catalogues import SECRET_CATALOGUE
 
-Consumer = Literal["vercel:production", "vercel:preview", "vercel:development", "fly"]
+# "github": environment secrets of the repository in platform:github (runbook 000's `gh secret set`).
+Consumer = Literal["vercel:production", "vercel:preview", "vercel:development", "fly", "github"]
 # Vercel keeps sensitive variables only for preview and production deployments.
 SENSITIVE_VERCEL_TARGETS = ("production", "preview")
 

@@ -21,6 +21,7 @@ INVENTORY_TYPE = "platform:secrets:SecretsInventory"
 SLOTS = ("a", "b")
 FLY = "fly"
 VERCEL = "vercel"
+GITHUB = "github"
 
 
 def _consumes(consumers: tuple[str, ...], consumer: str) -> bool:

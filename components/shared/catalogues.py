@@ -139,6 +139,8 @@ SECRET_CATALOGUE: dict[str, dict[str, Any]] = {
     "POSTGRES_ADMIN_PASSWORD": {"kind": "provided", "rotationDays": 90},
     # The integration URL PagerDuty gives for an SNS integration; alerting reads it, no app does.
     "PAGERDUTY_INTEGRATION_URL": {"kind": "provided", "rotationDays": None},
+    # what the stack writes GitHub environment secrets with (platform:github.tokenSecret)
+    "GITHUB_ADMIN_TOKEN": {"kind": "provided", "rotationDays": 90},
 }
 
 # An environment variable with such a name carries a secret, whatever the stack file says.

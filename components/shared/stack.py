@@ -18,6 +18,7 @@ from components.alerting.config import (
 from components.backups.config import BackupsConfig
 from components.database.config import AppRoles, LoginRole, PostgresConfig
 from components.delivery.fly_config import FlyConfig
+from components.delivery.github_config import GithubConfig
 from components.delivery.vercel_config import VercelConfig
 from components.keys.config import KeysConfig
 from components.secrets.config import SecretsConfig
@@ -67,6 +68,7 @@ class StackConfig(Model):
     secrets: SecretsConfig | None = None
     vercel: VercelConfig | None = None
     fly: FlyConfig | None = None
+    github: GithubConfig | None = None
     alerts: AlertsConfig | None = None
     postgres: PostgresConfig | None = None
 
@@ -138,7 +140,7 @@ class StackConfig(Model):
                         "a NEXT_PUBLIC_* variable is sent to the browser and can never carry a secret",
                     )
                 )
-            for consumer, section in (("fly", self.fly), ("vercel", self.vercel)):
+            for consumer, section in (("fly", self.fly), ("vercel", self.vercel), ("github", self.github)):
                 if section is None and any(c.split(":")[0] == consumer for c in item.consumers):
                     problems.append(
                         (f"secrets.items.{name}.consumers", f"this stack declares no platform:{consumer} section")
@@ -148,16 +150,13 @@ class StackConfig(Model):
                     problems.append((f"vercel.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
                 if self.fly is not None and var in self.fly.env and "fly" in item.consumers:
                     problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
+        if self.github is not None:
+            problems += self.github.problems(self.secrets.items if self.secrets else {})
         problems += self._alert_problems()
         problems += self._postgres_problems()
         problems += self._name_problems()
-        if prod and (f := self.fly) is not None:
-            if not f.pinned:
-                problems.append(
-                    ("fly.image", f"{f.image!r}: production images are pinned by digest (…@sha256:<64 hex>)")
-                )
-            if sum(1 for n in f.regions.values() if n > 0) < 2:
-                problems.append(("fly.regions", "production runs machines in at least two regions"))
+        if prod and self.fly is not None:
+            problems += self.fly.production_problems()
         return problems
 
     def _alert_problems(self) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ Sources (the providers' own code, read for the versions this project pins):
 - Fly: lukeshay/pulumi-flyio `provider/pkg/provider/<resource>.go`, the `ReplaceProps` of each Diff.
 - PostgreSQL: cyrilgdn/terraform-provider-postgresql `postgresql/resource_postgresql_<resource>.go`.
 - Vercel: vercel/terraform-provider-vercel `vercel/resource_<resource>.go`, `RequiresReplace` modifiers.
+- GitHub: integrations/terraform-provider-github `github/resource_github_<resource>.go` (read at 00762d8).
 - Random: terraform-provider-random marks every input of random_password and random_bytes
   `RequiresReplace`, so neither has an in-place input (rotations go through `keepers`).
 """
@@ -167,6 +168,15 @@ IN_PLACE: dict[str, InPlace] = {
     "pulumi:providers:postgresql": _e(
         "pulumi-terraform-bridge DiffConfig (#1683): no ForcesProviderReplace field in pulumi-postgresql",
         "connectTimeout database host password port sslmode superuser username",
+    ),
+    # `value` is rewritten by UpdateContext (CreateOrUpdateEnvSecret); environment and secret_name are
+    # ForceNew, and repository goes through diffRepository, so it is left to replace.
+    "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": _e(
+        "resource_github_actions_environment_secret.go: environment and secret_name are ForceNew", "value"
+    ),
+    # pulumi/pulumi-github provider/resources.go sets no ForcesProviderReplace on the provider's config
+    "pulumi:providers:github": _e(
+        "pulumi-terraform-bridge DiffConfig (#1683), pulumi-github resources.go", "baseUrl owner token"
     ),
     "random:index/randomBytes:RandomBytes": _e("terraform-provider-random resource_bytes.go: all RequiresReplace"),
     "random:index/randomPassword:RandomPassword": _e(

@@ -72,8 +72,16 @@ def _refusal(name: str, item: SecretItem, overlap_days: int, on: dt.date) -> str
 
 
 def rotate(
-    stack: str, names: list[str], *, due: bool, on: dt.date, force: bool = False, root: Path = ROOT
+    stack: str,
+    names: list[str],
+    *,
+    due: bool,
+    on: dt.date,
+    force: bool = False,
+    root: Path = ROOT,
+    pr_body: Path | None = None,
 ) -> list[str]:
+    """Bump the records; with `pr_body`, also write the scheduled pull request's description there."""
     path, stack_name = locate(stack, root)
     if not path.exists():
         raise RotateError(f"unknown stack {stack!r}: no {path.name}; stacks here: {known_stacks(root)}")
@@ -143,7 +151,28 @@ def rotate(
             )
     _write_atomically(path, yaml, doc)
     lines.append(f"updated {path.name}; review with `git diff`, then `pulumi preview --diff -s {stack_name}`")
+    if pr_body is not None:
+        provided = [n for n in chosen if inventory[n].kind == "provided"]
+        pr_body.write_text(pull_request_body(stack_name, path.name, lines, provided, on), encoding="utf-8")
     return lines
+
+
+def pull_request_body(stack: str, file: str, lines: list[str], provided: list[str], on: dt.date) -> str:
+    """The scheduled rotation's pull request: what was bumped and, per provider-issued secret, what a person
+    must still do. `ops plan` fails the pull request until each of those holds a new value."""
+    out = [f"Scheduled rotation of stack `{stack}`: `ops rotate --due` on {on.isoformat()} bumped `{file}`.", ""]
+    out += [f"- {line}" for line in lines[:-1]]
+    if provided:
+        out += ["", "Provider-issued secrets: a bump alone rotates nothing. Before merging, for each:"]
+        out += [
+            f"- [ ] `{name}`: mint a new value at its provider, run "
+            f"`pulumi config set --secret {name} --stack {stack}` on this branch and push; revoke the old "
+            "value at the provider after `pulumi up`"
+            for name in provided
+        ]
+        out += ["", "Until the stack file holds each new value, `ops plan` names it and this pull request fails."]
+    out += ["", "Merging applies it: `deploy.yml` runs `pulumi up`, then `ops verify`.", ""]
+    return "\n".join(out)
 
 
 def unchanged_values(stack_file: StackFile) -> list[str]:

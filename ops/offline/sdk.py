@@ -18,6 +18,7 @@ def import_provider_sdks() -> float:
         warnings.simplefilter("ignore", DeprecationWarning)
         import pulumi_aws
         import pulumi_flyio
+        import pulumi_github
         import pulumi_postgresql
         import pulumi_random
         import pulumiverse_vercel
@@ -38,6 +39,7 @@ def import_provider_sdks() -> float:
             (pulumiverse_vercel, "Project ProjectEnvironmentVariable ProjectDomain"),
             (pulumi_flyio, "App Machine Secrets"),
             (pulumi_flyio.flyio, "FlyMachineConfigArgs"),
+            (pulumi_github, "Provider ActionsEnvironmentSecret"),
         ):
             for name in names.split():
                 getattr(module, name)

@@ -187,3 +187,75 @@ def test_a_provided_secret_bumped_without_a_new_value_is_flagged_until_the_value
     # `pulumi config set --secret` writes another ciphertext: the flag goes
     path.write_text(path.read_text().replace("v1:old-ciphertext", "v1:new-ciphertext"))
     assert unchanged_values(read(path, "prod")) == []
+
+
+def test_the_scheduled_pull_request_lists_each_bump_and_a_checklist_per_provided_secret(project: Path) -> None:
+    """What rotate.yml hands peter-evans/create-pull-request as the body (the offline diff is appended there)."""
+    body = project / "body.md"
+    code, out, err = run_cli(
+        "rotate",
+        "--due",
+        "--stack",
+        str(project / "Pulumi.staging.yaml"),
+        "--today",
+        "2027-03-01",
+        "--pr-body",
+        str(body),
+    )
+    assert (code, err) == (0, "")
+    bumped = out.splitlines()[:-1]
+    assert [line.split(":")[0] for line in bumped] == [
+        "SECRET_KEY",
+        "CRON_SECRET",
+        "NEXTAUTH_SECRET",
+        "ENCRYPTION_KEY",
+        "SUPABASE_SERVICE_ROLE_KEY",
+        "DATABASE_PASSWORD",
+        "DB_MIGRATOR_PASSWORD",
+        "DB_READONLY_PASSWORD",
+        "DB_BACKUP_PASSWORD",
+        "GITHUB_ADMIN_TOKEN",
+        "POSTGRES_ADMIN_PASSWORD",
+    ]
+    checklist = [
+        f"- [ ] `{name}`: mint a new value at its provider, run `pulumi config set --secret {name} --stack staging` "
+        "on this branch and push; revoke the old value at the provider after `pulumi up`"
+        for name in ("SUPABASE_SERVICE_ROLE_KEY", "GITHUB_ADMIN_TOKEN", "POSTGRES_ADMIN_PASSWORD")
+    ]
+    assert body.read_text() == "\n".join(
+        [
+            "Scheduled rotation of stack `staging`: `ops rotate --due` on 2027-03-01 bumped `Pulumi.staging.yaml`.",
+            "",
+            *(f"- {line}" for line in bumped),
+            "",
+            "Provider-issued secrets: a bump alone rotates nothing. Before merging, for each:",
+            *checklist,
+            "",
+            "Until the stack file holds each new value, `ops plan` names it and this pull request fails.",
+            "",
+            "Merging applies it: `deploy.yml` runs `pulumi up`, then `ops verify`.",
+            "",
+        ]
+    )
+
+
+def test_nothing_due_writes_no_pull_request_body(project: Path) -> None:
+    body = project / "body.md"
+    staging = str(project / "Pulumi.staging.yaml")
+    code, out, _ = run_cli("rotate", "--due", "--stack", staging, "--today", "2026-11-24", "--pr-body", str(body))
+    assert (code, body.exists()) == (0, False)
+
+
+def test_a_staging_bump_without_a_new_value_fails_the_plan_too(project: Path) -> None:
+    """The scheduled pull request of every stack stays failing until the value changes."""
+    path = project / "Pulumi.staging.yaml"
+    path.write_text(
+        path.read_text().replace("config:\n", 'config:\n  platform:OPENAI_API_KEY:\n    secure: "v1:x"\n', 1)
+    )
+    rotate("staging", ["OPENAI_API_KEY"], due=False, on=DAY1, root=project)
+    ran = in_process(main, ["plan", str(path), "--today", DAY1.isoformat()])
+    assert ran.returncode == 1
+    assert [x.split(": ", 2)[2] for x in ran.stderr.splitlines() if "generation bumped" in x] == [
+        "OPENAI_API_KEY: generation bumped, but the encrypted value is the one it replaces; "
+        "pulumi config set --secret OPENAI_API_KEY --stack staging"
+    ]

@@ -127,6 +127,7 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "DB_BACKUP_PASSWORD": 90,
         "POSTGRES_ADMIN_PASSWORD": 90,
         "PAGERDUTY_INTEGRATION_URL": None,
+        "GITHUB_ADMIN_TOKEN": 90,
     }
 
 
@@ -135,6 +136,7 @@ def test_provided_secrets_enter_the_program_as_secret_outputs() -> None:
     provided = load(config, set(secret_keys), "prod", TODAY).provided
     assert sorted(provided) == [
         "ELEVENLABS_API_KEY",
+        "GITHUB_ADMIN_TOKEN",
         "OPENAI_API_KEY",
         "PAGERDUTY_INTEGRATION_URL",
         "POSTGRES_ADMIN_PASSWORD",

@@ -47,6 +47,9 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "flyio:index:Secrets": 2,
         "flyio:index:Machine": 4,
         "flyio:index:IP": 2,  # shared IPv4 and IPv6: an API-made app has no address otherwise
+        "platform:delivery:GithubActionsSecrets": 1,
+        "pulumi:providers:github": 1,
+        "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 2,  # OPENAI_API_KEY, ELEVENLABS_API_KEY
         "random:index/randomPassword:RandomPassword": 5,
         "platform:data:PostgresDatabase": 1,
         "pulumi:providers:postgresql": 1,
@@ -182,6 +185,7 @@ def test_prod_exports(prod: Synth) -> None:
         "DB_MIGRATOR_PASSWORD": 1,
         "DB_READONLY_PASSWORD": 1,
         "DB_BACKUP_PASSWORD": 1,
+        "GITHUB_ADMIN_TOKEN": 1,
         "POSTGRES_ADMIN_PASSWORD": 1,
     }
 
