@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from components.shared.catalogues import SECRET_CATALOGUE
 from ops.__main__ import main
 from ops.offline.stackfile import ROOT, locate, stack_files, stack_names
 from tests.helpers import TODAY, in_process
@@ -59,3 +60,16 @@ def test_the_hints_are_there_to_check() -> None:
         "staging": 4,
         "vercel-supabase-prod": 2,
     }
+
+
+def test_every_hint_in_the_readme_sets_a_provided_secret_the_stack_declares() -> None:
+    from ops.offline.stackfile import read
+
+    hints = HINT.findall((ROOT / "README.md").read_text())
+    assert len(hints) == 3
+    for name, stack in hints:
+        path, _ = pulumi_config_set(["pulumi", "config", "set", "--secret", name, "--stack", stack], ROOT)
+        assert path in stack_files(), (name, stack)
+        items = read(path, stack).config["platform:secrets"]["items"]
+        kind = {**SECRET_CATALOGUE.get(name, {}), **(items.get(name) or {})}.get("kind")
+        assert kind == "provided", (name, stack)

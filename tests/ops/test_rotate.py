@@ -243,7 +243,11 @@ def test_nothing_due_writes_no_pull_request_body(project: Path) -> None:
     body = project / "body.md"
     staging = str(project / "Pulumi.staging.yaml")
     code, out, _ = run_cli("rotate", "--due", "--stack", staging, "--today", "2026-11-24", "--pr-body", str(body))
-    assert (code, body.exists()) == (0, False)
+    assert (code, out, body.exists()) == (
+        0,
+        "no secret of stack 'staging' is due on 2026-11-24; nothing changed\n",
+        False,
+    )
 
 
 def test_a_staging_bump_without_a_new_value_fails_the_plan_too(project: Path) -> None:
