@@ -105,9 +105,7 @@ def test_deploys_run_every_staging_then_each_prod_behind_its_own_environment() -
             "policy",
         )
         verify = jobs[job]["steps"][-1]
-        assert (
-            verify["name"] == "verify the health checks" and '.venv/bin/python -m ops verify "$STACK"' in verify["run"]
-        )
+        assert verify["name"] == "verify the health checks" and '.venv/bin/ops verify "$STACK"' in verify["run"]
     # bootstrap declares a deploy role for each of those environments, trusted for that one only
     ci = read(ROOT / "bootstrap" / "Pulumi.ci.yaml", "ci").config
     assert ci["bootstrap:environments"] == ["staging", *listed()["prod"]]
@@ -120,7 +118,7 @@ def test_pull_requests_get_tests_an_offline_diff_and_a_preview_from_this_repo_on
     steps = jobs["offline-diff"]["steps"]
     diffed = next(s for s in steps if s.get("name") == "diff against the base branch")["run"]
     for line in (
-        '.venv/bin/python -m ops plan "$STACK" --diff "$BASE" > diff/body.txt 2> diff/errors.txt',
+        '.venv/bin/ops diff "$STACK" "$BASE" > diff/body.txt 2> diff/errors.txt',
         'echo "$PR_NUMBER" > diff/pr-number',
         'echo "$STACK" > diff/stack',
         'echo "$status" > diff/status',
@@ -158,8 +156,8 @@ def test_the_weekly_rotation_opens_one_pull_request_per_stack_whose_ci_runs() ->
     assert job["permissions"] == {"contents": "read"}  # the pushes are the App's
     steps = {s.get("id") or s.get("uses", "").split("@")[0]: s for s in job["steps"]}
     bump = steps["rotate"]["run"].splitlines()
-    assert '.venv/bin/python -m ops rotate --due --stack "$STACK" --pr-body "$body"' in bump
-    assert '.venv/bin/python -m ops plan "$STACK" --diff HEAD > "$RUNNER_TEMP/rotation/diff.txt" 2>&1' in bump
+    assert '.venv/bin/ops rotate "$STACK" --due --pr-body "$body"' in bump
+    assert '.venv/bin/ops diff "$STACK" HEAD > "$RUNNER_TEMP/rotation/diff.txt" 2>&1' in bump
     # an App's token: a push made with the workflow's GITHUB_TOKEN would start no workflow on the PR
     assert steps["app"]["uses"].startswith("actions/create-github-app-token@")
     assert steps["app"]["with"]["permission-contents"] == "write"

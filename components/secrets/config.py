@@ -29,7 +29,7 @@ def fingerprint(ciphertext: str) -> str:
 
 
 class Rotation(Model):
-    """The record `python -m ops rotate` rewrites: one line in the stack file, so one line in review."""
+    """The record `ops rotate` rewrites: one line in the stack file, so one line in review."""
 
     generation: int = Field(default=1, ge=1, le=1_000_000)
     last_rotated: IsoDate

@@ -98,7 +98,7 @@ def staleness(name: str, last: dt.date, due: dt.date | None, on: dt.date, stack:
         return None
     message = (
         f"secret {name} is stale: last rotated {last.isoformat()} ({(on - last).days} days ago), "
-        f"due {due.isoformat()}; rotate it with `python -m ops rotate {name} --stack {stack}`"
+        f"due {due.isoformat()}; rotate it with `uv run ops rotate {stack} {name}`"
     )
     return Stale(name, last, due, message)
 

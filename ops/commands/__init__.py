@@ -1,2 +1,2 @@
-"""The commands of `python -m ops`: plan, diff (and its in-place table), audit, rotate, restore-drill,
+"""The commands of `ops`: plan, diff (and its in-place table), audit, rotate, restore-drill,
 and the policy check the plan runs."""

@@ -1,4 +1,4 @@
-"""`python -m ops audit <stack|path> [--format json]`: the evidence an auditor asks for, from code, config and git.
+"""`ops audit <stack|path> [--json]`: the evidence an auditor asks for, from code, config and git.
 
 Controls (with their AWS Foundational Security Best Practices IDs), each secret's age against its
 rotation period, who may assume each role, the recovery settings, and the stack file's history.

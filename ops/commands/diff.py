@@ -1,4 +1,4 @@
-"""`python -m ops plan <stack> --diff <git-ref>`: what a change to the code or a stack file would do, offline.
+"""`ops diff <stack> [<git-ref>]`: what a change to the code or a stack file would do, offline.
 
 Both sides are offline plans (`--json`): the ref's, synthesized in a git worktree so the checkout is not
 disturbed, and the working tree's. No credentials are needed, so a pull request from a fork gets it too.
@@ -6,10 +6,17 @@ disturbed, and the working tree's. No credentials are needed, so a pull request 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import shutil
+import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,42 +135,95 @@ def names_of(repo: Path, relative: Path) -> list[str]:
     return list(dict.fromkeys([str(relative), *followed.stdout.split()]))
 
 
-def plan_at(ref: str, stack_path: Path, today: str) -> list[dict[str, Any]]:
-    """The offline plan of the stack file as it is at `ref`, from the code at `ref` of the same repository."""
+def resolve(ref: str, stack_path: Path) -> str:
+    """The commit `ref` names in the stack file's repository; a bad ref is refused before anything runs."""
     repo = repository_of(stack_path)
     if repo is None:
-        raise ValueError(f"{stack_path} is not in a git repository: --diff compares with a git ref of its repository")
-    relative = stack_path.resolve().relative_to(repo)
-    with tempfile.TemporaryDirectory(prefix="ops-diff-") as tmp:
-        tree = Path(tmp) / "tree"
-        added = subprocess.run(
-            ["git", "worktree", "add", "--detach", str(tree), ref],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if added.returncode != 0:
-            raise ValueError(f"cannot check out {ref!r}: {added.stderr.strip()}")
-        try:
-            then = next((p for p in names_of(repo, relative) if (tree / p).exists()), None)
-            if then is None:
-                return []
-            done = subprocess.run(
-                [sys.executable, "-m", "ops", "plan", str(then), "--json", "--today", today],
-                cwd=tree,
-                capture_output=True,
+        raise ValueError(f"{stack_path} is not in a git repository: a diff compares with a git ref of its repository")
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode != 0:
+        raise ValueError(f"{ref!r} names no commit in {repo}")
+    return found.stdout.strip()
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) ends the command as SIGINT does, by unwinding: every `finally` runs,
+    so the worktree and the ref's plan go with it. Exit 143."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class RefPlan:
+    """The offline plan of the stack file as it is at a commit, from that commit's code, in a temporary
+    copy of that commit (`git archive`), so the checkout is not disturbed and git registers nothing. Run
+    it as `with RefPlan(...) as ref: ref.start(); ...; rows = ref.rows()`: the plan runs in its own
+    interpreter meanwhile, and leaving the block, by any way, stops it and removes the copy."""
+
+    def __init__(self, commit: str, stack_path: Path, today: str):
+        repo = repository_of(stack_path)
+        assert repo is not None  # resolve() has checked
+        self.repo, self.commit, self.today = repo, commit, today
+        self.relative = stack_path.resolve().relative_to(repo)
+        self.tmp = Path(tempfile.mkdtemp(prefix="ops-diff-"))
+        self.tree = self.tmp / "tree"
+        self.process: subprocess.Popen[str] | None = None
+        self.then: str | None = None
+
+    def __enter__(self) -> RefPlan:
+        try:  # `with` calls no __exit__ for an __enter__ that raised (a signal during the copy)
+            archive = subprocess.run(["git", "archive", self.commit], cwd=self.repo, capture_output=True)
+            if archive.returncode != 0:
+                raise ValueError(f"cannot read {self.commit}: {archive.stderr.decode().strip()}")
+            # extracted here, in this process: a signal leaves no git child writing after the cleanup
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(self.tree, filter="data")
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def start(self) -> None:
+        self.then = next((p for p in names_of(self.repo, self.relative) if (self.tree / p).exists()), None)
+        if self.then is not None:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ops", "plan", self.then, "--json", "--today", self.today],
+                cwd=self.tree,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                check=False,
             )
-            if done.returncode != 0:
-                raise ValueError(f"the plan at {ref} failed:\n{done.stderr.strip()}")
-            rows: list[dict[str, Any]] = json.loads(done.stdout)
-            return rows
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(tree)], cwd=repo, capture_output=True, check=False
-            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self.process is None:
+            return []  # the stack file did not exist then: every resource is new
+        out, err = self.process.communicate()
+        if self.process.returncode not in (0, 3):  # a policy violation then is no reason not to compare
+            raise ValueError(f"the plan at {self.commit[:12]} failed:\n{err.strip()}")
+        rows: list[dict[str, Any]] = json.loads(out)
+        return rows
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _value(value: Any) -> str:

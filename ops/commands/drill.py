@@ -1,4 +1,4 @@
-"""`python -m ops restore-drill --stack <stack>`: runbook 000's restore test, from an operator's shell or CI.
+"""`ops restore-drill <stack>`: runbook 000's restore test, from an operator's shell or CI.
 
 What to restore and check comes from the stack file (platform:postgres.restoreDrill, platform:backups.prefix);
 where from and to are given here: the bucket (default: `pulumi stack output backupBucket`) and a server
@@ -43,7 +43,7 @@ def restore_drill(stack_file: StackFile, bucket: str | None, target_url: str | N
         pg = PostgresConfig.model_validate(section)
     except ValueError as exc:
         raise DrillError(
-            f"{stack_file.path.name}: platform:postgres is invalid; run `python -m ops plan`: {exc}"
+            f"{stack_file.path.name}: platform:postgres is invalid; run `uv run ops plan {stack_file.stack}`: {exc}"
         ) from None
     assert pg.restore_drill is not None
     target = target_url or os.environ.get("DRILL_DATABASE_URL")

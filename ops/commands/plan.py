@@ -24,9 +24,20 @@ def _walk(inputs: Any, path: str) -> tuple[Any, str | int | None]:
     return inputs, keys[-1]
 
 
+def as_written(value: Any) -> Any:
+    """Numbers as the stack file writes them: the engine hands every number over as a float (32.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: as_written(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_written(v) for v in value]
+    return value
+
+
 def masked(resource: Resource) -> dict[str, Any]:
-    """The inputs with every secret part replaced by a marker."""
-    inputs = copy.deepcopy(resource.inputs)
+    """The inputs, numbers as written, with every secret part replaced by a marker."""
+    inputs = as_written(copy.deepcopy(resource.inputs))
     for path in resource.secret_paths:
         container, key = _walk(inputs, path)
         if key is None:
@@ -57,7 +68,8 @@ def secret_digests(resource: Resource) -> dict[str, str]:
 def as_json(synth: Synth) -> str:
     stale = stale_secrets(synth)
     rows = []
-    for r in synth.resources:
+    # the mocks register in no fixed order: by URN, two runs print the same
+    for r in sorted(synth.resources, key=lambda r: r.urn):
         parent = synth.parent_of(r)
         rows.append(
             {
@@ -109,9 +121,10 @@ def as_text(synth: Synth, stack_file: str) -> str:
             "vercelEnvFingerprint changing, redeploy after `pulumi up` (POST to the vercelDeployHookUrl output)."
         )
     children: dict[str, list[Resource]] = {}
-    for r in synth.resources:
+    ordered = sorted(synth.resources, key=lambda r: r.urn)  # the mocks register in no fixed order
+    for r in ordered:
         children.setdefault(r.parent, []).append(r)
-    roots = [r for r in synth.resources if synth.parent_of(r) is None]
+    roots = [r for r in ordered if synth.parent_of(r) is None]
 
     def walk(resource: Resource, depth: int) -> None:
         flags = [
@@ -136,5 +149,5 @@ def as_text(synth: Synth, stack_file: str) -> str:
         walk(root, 0)
     lines.append("")
     lines.append("Outputs:")
-    lines += [f"  {k}: {_short(v)}" for k, v in synth.outputs.items()]
+    lines += [f"  {k}: {_short(as_written(v))}" for k, v in sorted(synth.outputs.items())]
     return "\n".join(lines)

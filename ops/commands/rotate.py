@@ -1,4 +1,4 @@
-"""`python -m ops rotate`: bump a secret's rotation record in the stack file, keeping comments and order.
+"""`ops rotate <stack> [SECRET ...]`: bump a secret's rotation record in the stack file, keeping comments and order.
 
 The program derives the random resource's keepers from this record, so the reviewed one-line
 change replaces exactly that secret's older slot on the next `pulumi up`.
@@ -7,6 +7,7 @@ change replaces exactly that secret's older slot on the next `pulumi up`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import tempfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from components.secrets.config import SecretItem, SecretsConfig, fingerprint
 from components.shared.base import PROJECT
-from ops.offline.stackfile import ROOT, StackFile, known_stacks, locate, read
+from ops.offline.stackfile import ROOT, StackFile, known_stacks, locate, read, shown
 
 SECRETS_KEY = "platform:secrets"
 
@@ -98,14 +99,18 @@ def rotate(
         where = ".".join(str(p) for p in first["loc"])
         raise RotateError(
             f"{path.name}: line {stack_file.line_of(f'{SECRETS_KEY}.{where}')}: {SECRETS_KEY}.{where}: "
-            f"{first['msg']}; run `python -m ops plan {stack}` for every problem"
+            f"{first['msg']}; run `uv run ops plan {stack}` for every problem"
         ) from None
     inventory = secrets.items
 
     lines: list[str] = []
     unknown = [n for n in names if n not in inventory]
     if unknown:
-        raise RotateError(f"unknown secret(s) {', '.join(unknown)} in {path.name}; known: {', '.join(inventory)}")
+        near = [m for n in unknown for m in difflib.get_close_matches(n, list(inventory), n=1, cutoff=0.6)]
+        guess = f"did you mean {', '.join(near)}? " if near else ""
+        raise RotateError(
+            f"unknown secret(s) {', '.join(unknown)} in {path.name}; {guess}known: {', '.join(inventory)}"
+        )
     chosen = list(dict.fromkeys(names))
     lines += [f"{n} was named more than once; rotating it once" for n in chosen if names.count(n) > 1]
     if due:
@@ -150,10 +155,10 @@ def rotate(
                 f"pulumi config set --secret {name} --stack {stack_name}"
             )
     _write_atomically(path, yaml, doc)
-    lines.append(f"updated {path.name}; review with `git diff`, then `pulumi preview --diff -s {stack_name}`")
+    lines.append(f"updated {shown(path)}; review with `git diff`, then `pulumi preview --diff -s {stack_name}`")
     if pr_body is not None:
         provided = [n for n in chosen if inventory[n].kind == "provided"]
-        pr_body.write_text(pull_request_body(stack_name, path.name, lines, provided, on), encoding="utf-8")
+        pr_body.write_text(pull_request_body(stack_name, shown(path), lines, provided, on), encoding="utf-8")
     return lines
 
 

@@ -1,4 +1,4 @@
-"""`python -m ops verify <stack>`: after `pulumi up`, the stack's declared health checks, tried for real.
+"""`ops verify <stack>`: after `pulumi up`, the stack's declared health checks, tried for real.
 
 Runbook 004's flow is staging, smoke tests, prod, health validation. Each `alerts.healthChecks` entry is
 fetched: the status must be 2xx, the body must hold its `searchString`, and the answer must come within
@@ -29,6 +29,9 @@ class Outcome:
     ok: bool
     detail: str
     attempts: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "url": self.url, "ok": self.ok, "detail": self.detail, "attempts": self.attempts}
 
     def line(self) -> str:
         tries = f" ({self.attempts} attempts)" if self.attempts > 1 else ""

@@ -74,6 +74,14 @@ def locate(stack_or_path: str, root: Path = ROOT) -> tuple[Path, str]:
     return root / f"Pulumi.{stack_or_path}.yaml", stack_or_path
 
 
+def shown(path: Path) -> str:
+    """A stack file's path as its repository spells it (bootstrap/Pulumi.ci.yaml, Pulumi.prod.yaml), in this
+    checkout or a clone: relative to the outermost directory above it that holds a Pulumi.yaml."""
+    full = path.resolve()
+    tops = [d for d in full.parents if (d / "Pulumi.yaml").is_file()]
+    return str(full.relative_to(tops[-1])) if tops else path.name
+
+
 def known_stacks(root: Path = ROOT) -> str:
     return ", ".join(stack_names(root))
 

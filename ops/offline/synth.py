@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from ruamel.yaml import YAML
 
 from components.shared.base import PROJECT
 from components.shared.loader import TODAY_ENV, Stale, load
@@ -174,6 +175,7 @@ def synthesize(
     today: dt.date | None = None,
     program: Path = ROOT / "__main__.py",
     into: Synth | None = None,
+    project: str = PROJECT,
 ) -> Synth:
     """Run the program once under mocks with the given config (values as the CLI passes them).
 
@@ -197,6 +199,7 @@ def synthesize(
             into=synth,
             config=values,
             secret_keys=list(secret_keys or []),
+            project=project,
         )
 
 
@@ -207,6 +210,7 @@ def record(
     into: Synth | None = None,
     config: Mapping[str, str] | None = None,
     secret_keys: list[str] | None = None,
+    project: str = PROJECT,
 ) -> Synth:
     """Run `build` (a whole program, or one component) under mocks and record what it registers."""
     synth = into if into is not None else Synth(stack=stack)
@@ -217,7 +221,7 @@ def record(
     logger.addHandler(handler)
     reset_root_stack()
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=RecordingMonitor(mocks, synth)
+        mocks, project=project, stack=stack, preview=False, logger=logger, monitor=RecordingMonitor(mocks, synth)
     )
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
 
@@ -275,6 +279,11 @@ def config_of(stack_file: StackFile, today: dt.date) -> StackConfig:
 def synthesize_file(stack_file: StackFile, today: dt.date | None = None) -> Synth:
     """The offline plan of a stack file already read (the CLI reads it once, for errors' line numbers too)."""
     config, secret_keys, stood_in = offline_config(stack_file.stack, stack_file.config)
+    home = stack_file.path.resolve().parent
+    if home != ROOT and (home / "Pulumi.yaml").is_file() and (home / "__main__.py").is_file():
+        # a program of its own beside the stack file (bootstrap/Pulumi.ci.yaml): plan that one, as its project
+        project = YAML(typ="safe", pure=True).load((home / "Pulumi.yaml").read_text())["name"]
+        return synthesize(stack_file.stack, config, secret_keys, today, program=home / "__main__.py", project=project)
     synth = synthesize(stack_file.stack, config, secret_keys, today=today)
     synth.placeholders = stood_in
     return synth

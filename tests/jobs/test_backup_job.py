@@ -151,16 +151,16 @@ def test_ops_restore_drill_reads_the_stack_file_and_reports_against_the_rto(
         monkeypatch.delenv(key)
     for key, value in s3.env().items():
         monkeypatch.setenv(key, value)
-    code = ops_main(["restore-drill", "--stack", str(stack), "--bucket", BUCKET, "--target-url", pg.url()])
+    code = ops_main(["restore-drill", str(stack), "--bucket", BUCKET, "--target-url", pg.url()])
     out, err = capsys.readouterr()
     assert code == 0, err
     # the prod stack file's checks: users (with created_at) and courses; RTO 4 h from runbook 002
     assert out.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
     assert scratch_databases(pg) == []
     monkeypatch.delenv("DRILL_DATABASE_URL", raising=False)
-    code = ops_main(["restore-drill", "--stack", str(stack), "--bucket", BUCKET])
+    code = ops_main(["restore-drill", str(stack), "--bucket", BUCKET])
     assert (code, capsys.readouterr().err.strip()) == (
         1,
-        "restore drill failed: pass --target-url (or set DRILL_DATABASE_URL): a server where the drill may create a "
-        "database",
+        "ops: error: restore drill failed: pass --target-url (or set DRILL_DATABASE_URL): "
+        "a server where the drill may create a database",
     )

@@ -1,4 +1,4 @@
-"""`python -m ops plan <stack> --diff <ref>` on a clone of this repository, as a reviewer runs it."""
+"""`ops diff <stack> <ref>` on a clone of this repository, as a reviewer runs it."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ EDITS = (
 
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Ran:
-    """`python -m ops plan <clone>/Pulumi.prod.yaml --diff HEAD` over the edited file, as a reviewer runs it:
+    """`ops diff <clone>/Pulumi.prod.yaml HEAD` over the edited file, as a reviewer runs it:
     the clone's HEAD (the code under test) is planned by a fresh interpreter in a worktree, the edited
     file by this process."""
     clone = clone_of_working_tree(tmp_path_factory.mktemp("clone") / "repo")
@@ -41,7 +41,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Ran:
         assert old in text
         text = text.replace(old, new, 1)
     path.write_text(text)
-    return in_process(main, ["plan", str(path), "--diff", "HEAD", "--today", TODAY.isoformat()])
+    return in_process(main, ["diff", str(path), "HEAD", "--today", TODAY.isoformat()])
 
 
 def test_the_summary_counts_every_change_and_the_unchanged_rest(reviewed: Ran, prod: Synth) -> None:
@@ -106,9 +106,9 @@ def test_a_stack_file_outside_git_has_no_ref_to_diff_against(
 ) -> None:
     stack = tmp_path / "Pulumi.staging.yaml"
     stack.write_text((ROOT / "Pulumi.staging.yaml").read_text())
-    assert main(["plan", str(stack), "--diff", "HEAD", "--today", TODAY.isoformat()]) == 1
+    assert main(["diff", str(stack), "HEAD", "--today", TODAY.isoformat()]) == 1
     assert capsys.readouterr().err == (
-        f"error: {stack} is not in a git repository: --diff compares with a git ref of its repository\n"
+        f"ops: error: {stack} is not in a git repository: a diff compares with a git ref of its repository\n"
     )
 
 
@@ -245,7 +245,7 @@ def test_a_moved_stack_file_is_compared_with_its_old_path(tmp_path: Path) -> Non
 
     clone = clone_of_working_tree(tmp_path / "repo")
     path = clone / "Pulumi.parker-flight-prod.yaml"
-    ran = in_process(main, ["plan", str(path), "--diff", "0babc32", "--today", TODAY.isoformat()])
+    ran = in_process(main, ["diff", str(path), "0babc32", "--today", TODAY.isoformat()])
     first = ran.stdout.splitlines()[0]
     found = re.search(r"; (\d+) unchanged\.$", first)
     assert found is not None and int(found.group(1)) >= 50, first
@@ -262,7 +262,7 @@ def test_a_change_that_breaks_a_mandatory_control_is_named_and_exits_3(tmp_path:
     keys = clone / "components" / "keys" / "kms_keys.py"
     keys.write_text(keys.read_text().replace("enable_key_rotation=True", "enable_key_rotation=False", 1))
     ran = subprocess.run(
-        [sys.executable, "-m", "ops", "plan", "staging", "--diff", "HEAD", "--today", TODAY.isoformat()],
+        [sys.executable, "-m", "ops", "diff", "staging", "HEAD", "--today", TODAY.isoformat()],
         cwd=clone,
         capture_output=True,
         text=True,

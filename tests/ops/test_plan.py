@@ -1,4 +1,4 @@
-"""The offline plan (`python -m ops plan`) and `python -m ops rotate`, as a user runs them."""
+"""The offline plan (`ops plan`) and `ops rotate`, as a user runs them."""
 
 from __future__ import annotations
 
@@ -101,16 +101,16 @@ def test_plan_of_a_broken_stack_exits_non_zero_with_the_message(
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        "Pulumi.staging.yaml: stack 'staging' cannot be deployed; no resource was registered.",
-        f"Pulumi.staging.yaml: line {line}: platform:fly.guest.memoryMB: unknown key; allowed here: cpuKind, cpus, "
-        "memoryMb",
+        "ops: error: Pulumi.staging.yaml: stack 'staging' cannot be deployed; no resource was registered.",
+        f"ops: error: Pulumi.staging.yaml: line {line}: platform:fly.guest.memoryMB: unknown key; "
+        "allowed here: cpuKind, cpus, memoryMb",
     ]
 
 
 def test_plan_of_an_unknown_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "dev"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"error: no stack file {ROOT / 'Pulumi.dev.yaml'}; stacks here: ")
+    assert err.startswith(f"ops: error: no stack file {ROOT / 'Pulumi.dev.yaml'}; stacks here: ")
     assert {"prod", "staging"} <= set(err.strip().split("stacks here: ")[1].split(", "))
 
 
@@ -171,4 +171,4 @@ def test_rotate_errors(project: Path) -> None:
         ),
     ):
         rotate("prod", ["SECRET_KEY"], due=False, on=TODAY.replace(day=2), root=project)
-    assert main(["rotate", "NOPE", "--stack", str(project / "Pulumi.prod.yaml")]) == 1
+    assert main(["rotate", str(project / "Pulumi.prod.yaml"), "NOPE"]) == 1

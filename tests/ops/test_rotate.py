@@ -1,4 +1,4 @@
-"""`python -m ops rotate`: never drops a value still served, writes atomically and in the file's own style."""
+"""`ops rotate`: never drops a value still served, writes atomically and in the file's own style."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_force_rotates_inside_the_overlap_and_says_what_stops_working(project: P
     )
     assert 'rotation: {generation: 6, lastRotated: "2026-11-25"}' in (project / "Pulumi.prod.yaml").read_text()
     code, out, _ = run_cli(
-        "rotate", "NEXTAUTH_SECRET", "--stack", str(project / "Pulumi.prod.yaml"), "--today", "2026-11-25", "--force"
+        "rotate", str(project / "Pulumi.prod.yaml"), "NEXTAUTH_SECRET", "--today", "2026-11-25", "--force"
     )
     assert code == 0 and "FORCED inside the overlap. The value from generation 5 stops working" in out
 
@@ -121,24 +121,24 @@ def test_a_read_only_stack_file_is_refused_before_writing(project: Path, monkeyp
     path = project / "Pulumi.prod.yaml"
     before = path.read_text()
     monkeypatch.setattr(rotate_module.os, "access", lambda p, mode: False)
-    code, _, err = run_cli("rotate", "CRON_SECRET", "--stack", str(path))
-    assert (code, err) == (1, "error: Pulumi.prod.yaml is read-only; nothing was changed\n")
+    code, _, err = run_cli("rotate", str(path), "CRON_SECRET")
+    assert (code, err) == (1, "ops: error: Pulumi.prod.yaml is read-only; nothing was changed\n")
     assert path.read_text() == before
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("", "error: Pulumi.prod.yaml declares no platform:secrets.items\n"),
+        ("", "ops: error: Pulumi.prod.yaml declares no platform:secrets.items\n"),
         (
             "config:\n  platform:app: [x\n",
-            "error: Pulumi.prod.yaml: line 3: invalid YAML: while parsing a flow "
+            "ops: error: Pulumi.prod.yaml: line 3: invalid YAML: while parsing a flow "
             "sequence expected ',' or ']', but got '<stream end>'\n",
         ),
         (
             "config:\n  platform:secrets:\n    items:\n      SECRET_KEY:\n        rotation: {generation: true}\n",
-            "error: Pulumi.prod.yaml: line 5: platform:secrets.items.SECRET_KEY.rotation.generation: Input should be "
-            "a valid integer; run `python -m ops plan {path}` for every problem\n",
+            "ops: error: Pulumi.prod.yaml: line 5: platform:secrets.items.SECRET_KEY.rotation.generation: "
+            "Input should be a valid integer; run `uv run ops plan {path}` for every problem\n",
         ),
     ],
     ids=["empty", "malformed", "invalid-record"],
@@ -146,7 +146,7 @@ def test_a_read_only_stack_file_is_refused_before_writing(project: Path, monkeyp
 def test_rotate_on_a_bad_file_is_one_line(tmp_path: Path, body: str, expected: str) -> None:
     path = tmp_path / "Pulumi.prod.yaml"
     path.write_text(body)
-    code, out, err = run_cli("rotate", "SECRET_KEY", "--stack", str(path))
+    code, out, err = run_cli("rotate", str(path), "SECRET_KEY")
     assert (code, out, err) == (1, "", expected.replace("{path}", str(path)))
     assert path.read_text() == body
 
@@ -157,7 +157,7 @@ def test_rotate_due_with_nothing_due_exits_0_and_leaves_the_file_alone(project: 
         "no secret of stack 'staging' is due on 2026-11-23; nothing changed"
     ]
     assert (project / "Pulumi.staging.yaml").read_text() == before
-    code, out, err = run_cli("rotate", "--stack", "staging", "--due", "--today", "2026-11-23")
+    code, out, err = run_cli("rotate", "staging", "--due", "--today", "2026-11-23")
     assert (code, out, err) == (0, "no secret of stack 'staging' is due on 2026-11-23; nothing changed\n", "")
 
 
@@ -192,18 +192,8 @@ def test_a_provided_secret_bumped_without_a_new_value_is_flagged_until_the_value
 def test_the_scheduled_pull_request_lists_each_bump_and_a_checklist_per_provided_secret(project: Path) -> None:
     """What rotate.yml hands peter-evans/create-pull-request as the body (the offline diff is appended there)."""
     body = project / "body.md"
-    code, out, err = run_cli(
-        "rotate",
-        "--due",
-        "--stack",
-        str(project / "Pulumi.staging.yaml"),
-        "--today",
-        "2027-03-01",
-        "--pr-body",
-        str(body),
-    )
-    assert (code, err) == (0, "")
-    bumped = out.splitlines()[:-1]
+    lines = rotate("staging", [], due=True, on=dt.date(2027, 3, 1), root=project, pr_body=body)
+    bumped = lines[:-1]
     assert [line.split(":")[0] for line in bumped] == [
         "SECRET_KEY",
         "CRON_SECRET",
@@ -242,7 +232,7 @@ def test_the_scheduled_pull_request_lists_each_bump_and_a_checklist_per_provided
 def test_nothing_due_writes_no_pull_request_body(project: Path) -> None:
     body = project / "body.md"
     staging = str(project / "Pulumi.staging.yaml")
-    code, out, _ = run_cli("rotate", "--due", "--stack", staging, "--today", "2026-11-24", "--pr-body", str(body))
+    code, out, _ = run_cli("rotate", staging, "--due", "--today", "2026-11-24", "--pr-body", str(body))
     assert (code, out, body.exists()) == (
         0,
         "no secret of stack 'staging' is due on 2026-11-24; nothing changed\n",

@@ -173,7 +173,7 @@ def test_staleness_warns_on_the_day_after_the_due_date(synth: SynthFn) -> None:
     late = synth("staging", STALE_CASE, today=due + dt.timedelta(days=1))
     assert late.warnings == [
         "secret SECRET_KEY is stale: last rotated 2026-08-25 (91 days ago), due 2026-11-23; "
-        "rotate it with `python -m ops rotate SECRET_KEY --stack staging`"
+        "rotate it with `uv run ops rotate staging SECRET_KEY`"
     ]
 
 

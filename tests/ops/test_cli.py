@@ -1,0 +1,163 @@
+"""The shape of `ops`: one form for every command, exit codes in the help, one-line errors, quiet pipes,
+the same output on every run, and cleanup when a diff is interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ops.__main__ import main
+from ops.offline.stackfile import ROOT
+from tests.helpers import TODAY, clone_of_working_tree, git, in_process
+
+OPS = [sys.executable, "-m", "ops"]
+COMMANDS = ["plan", "diff", "audit", "rotate", "verify", "restore-drill"]
+
+
+def ops(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*OPS, *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_the_help_lists_every_command() -> None:
+    done = ops("--help")
+    assert done.returncode == 0
+    rows = done.stdout.split("COMMAND\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    listed = [line.split()[0] for line in rows if line.startswith("    ") and line[4] != " "]
+    assert listed == COMMANDS
+
+
+@pytest.mark.parametrize(
+    ("command", "codes"),
+    [
+        ("plan", ["0", "1", "3"]),
+        ("diff", ["0", "1", "2", "3"]),
+        ("audit", ["0", "1", "3"]),
+        ("rotate", ["0", "1"]),
+        ("verify", ["0", "1"]),
+        ("restore-drill", ["0", "1", "130", "143"]),
+    ],
+)
+def test_each_commands_help_takes_the_stack_first_and_lists_its_exit_codes(command: str, codes: list[str]) -> None:
+    done = ops(command, "--help")
+    assert done.returncode == 0
+    assert done.stdout.startswith(f"usage: ops {command} [-h]")
+    assert "\npositional arguments:\n  stack " in done.stdout
+    table = done.stdout.split("exit codes:\n", 1)[1].splitlines()
+    assert [row.split()[0] for row in table] == codes
+
+
+def test_the_output_format_is_chosen_one_way() -> None:
+    helps = {c: ops(c, "--help").stdout for c in COMMANDS}
+    assert sorted(c for c, text in helps.items() if "--json" in text) == ["audit", "diff", "plan", "verify"]
+    assert not any("--format" in text or "--stack" in text for text in helps.values())
+
+
+def test_help_imports_no_sdk() -> None:
+    """What makes `ops --help` answer at once (bench/plan_benchmark.py prints the time): no SDK loaded."""
+    done = subprocess.run([*OPS[:1], "-X", "importtime", "-m", "ops", "--help"], capture_output=True, text=True)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines() if "|" in line}
+    assert not imported & {"pulumi", "pulumi_aws", "pydantic", "ruamel", "components", "boto3"}
+
+
+def test_a_usage_error_is_one_line_with_the_prefix_and_exits_1() -> None:
+    done = ops("plan")
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "ops: error: the following arguments are required: stack (see `ops plan --help`)\n"
+    assert ops("deploy", "prod").stderr.startswith("ops: error: argument COMMAND: invalid choice: 'deploy'")
+
+
+def test_an_unknown_secret_suggests_the_nearest_name() -> None:
+    ran = in_process(main, ["rotate", "prod", "NEXTAUTH_SECRE"])
+    assert ran.returncode == 1
+    assert ran.stderr.startswith(
+        "ops: error: unknown secret(s) NEXTAUTH_SECRE in Pulumi.prod.yaml; did you mean NEXTAUTH_SECRET? known: "
+    )
+
+
+@pytest.mark.parametrize("command", ["rotate", "audit"])
+def test_a_today_in_the_future_is_refused(command: str) -> None:
+    done = ops(command, "staging", "--today", "2099-01-01")
+    assert done.returncode == 1
+    assert done.stderr.startswith("ops: error: argument --today: 2099-01-01 is after today (")
+
+
+def test_a_closed_pipe_ends_the_plan_quietly() -> None:
+    piped = subprocess.Popen([*OPS, "plan", "prod"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert piped.stdout is not None and piped.stderr is not None
+    first = piped.stdout.readline()
+    piped.stdout.close()  # what `| head -1` does
+    err = piped.stderr.read().decode()
+    assert (piped.wait(timeout=120), err) == (141, "")
+    assert first.startswith(b"Offline plan of stack 'prod' from Pulumi.prod.yaml")
+
+
+def test_two_runs_print_the_same_plan_in_urn_order() -> None:
+    first, second = (ops("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout for _ in range(2))
+    assert first == second
+    urns = [row["urn"] for row in json.loads(first)]
+    assert urns == sorted(urns)
+    assert (
+        ops("plan", "prod", "--today", TODAY.isoformat()).stdout
+        == ops("plan", "prod", "--today", TODAY.isoformat()).stdout
+    )
+
+
+def test_numbers_print_as_the_stack_file_writes_them() -> None:
+    text = in_process(main, ["plan", "staging", "--today", TODAY.isoformat()]).stdout
+    assert "      length: 32\n" in text and "32.0" not in text
+    rows = json.loads(in_process(main, ["plan", "staging", "--json", "--today", TODAY.isoformat()]).stdout)
+    lengths = {r["inputs"]["length"] for r in rows if r["type"] == "random:index/randomBytes:RandomBytes"}
+    assert lengths == {16, 32} and all(type(n) is int for n in lengths)
+
+
+def test_bootstrap_plans_offline_like_any_stack() -> None:
+    ran = in_process(main, ["plan", str(ROOT / "bootstrap" / "Pulumi.ci.yaml")])
+    assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert lines[0].startswith("Offline plan of stack 'ci' from bootstrap/Pulumi.ci.yaml: ")
+    assert lines[1] == "38 resources; 2 protected."
+    rows = json.loads(in_process(main, ["plan", str(ROOT / "bootstrap" / "Pulumi.ci.yaml"), "--json"]).stdout)
+    assert {r["urn"].split("::")[1] for r in rows} == {"platform-bootstrap"}  # its own project, not this one
+
+
+def test_a_bad_ref_fails_before_any_plan_runs(tmp_path: Path) -> None:
+    clone = clone_of_working_tree(tmp_path / "repo")
+    started = time.monotonic()
+    done = ops("diff", "staging", "no-such-ref", cwd=clone)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"ops: error: 'no-such-ref' names no commit in {clone}\n"
+    assert time.monotonic() - started < 10  # no plan ran: a plan alone takes longer here
+    assert len(git(clone, "worktree", "list").splitlines()) == 1
+
+
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_interrupted_diff_removes_its_copy_of_the_ref_and_its_plan(
+    tmp_path: Path, sent: signal.Signals, code: int
+) -> None:
+    clone = clone_of_working_tree(tmp_path / "repo")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    running = subprocess.Popen(
+        [*OPS, "diff", "prod", "HEAD"],
+        cwd=clone,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("ops-diff-*/tree/ops")):
+        assert time.monotonic() < deadline and running.poll() is None, "the diff never copied the ref"
+        time.sleep(0.02)
+    running.send_signal(sent)
+    _, err = running.communicate(timeout=60)
+    assert running.returncode == code, err
+    assert list(scratch.iterdir()) == []
+    assert len(git(clone, "worktree", "list").splitlines()) == 1  # git registered nothing either
