@@ -77,6 +77,7 @@ def parser() -> Parser:
     )
     d.add_argument("ref", nargs="?", default="HEAD", help="the git ref to compare with (default: HEAD)")
     d.add_argument("--json", action="store_true", help="the changes as one JSON object")
+    d.add_argument("--full", action="store_true", help="every input of a new resource, and long values uncut")
     d.add_argument("--today", type=_date, help="judge secrets' staleness on this date (default: today)")
     a = command(
         "audit",
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "plan":
         return _loaded(args.stack, lambda f: _plan(f, args.json, today))
     if args.command == "diff":
-        return _loaded(args.stack, lambda f: _diff(f, args.ref, args.json, today or dt.date.today()))
+        return _loaded(args.stack, lambda f: _diff(f, args.ref, args.json, today or dt.date.today(), args.full))
     if args.command == "audit":
         return _loaded(args.stack, lambda f: _audit(f, args.json, today or dt.date.today()))
     if args.command == "verify":
@@ -217,23 +218,24 @@ def _restore_drill(stack_file: StackFile, bucket: str | None, target_url: str | 
     return 0
 
 
-def _diff(stack_file: StackFile, ref: str, as_json: bool, today: dt.date) -> int:
+def _diff(stack_file: StackFile, ref: str, as_json: bool, today: dt.date, full: bool) -> int:
     from ops.commands import checks, diff
     from ops.commands import plan as plan_output
+    from ops.offline import at_ref
     from ops.offline.synth import synthesize_file
 
     try:
-        commit = diff.resolve(ref, stack_file.path)  # a bad ref fails here, before either plan runs
+        commit = at_ref.resolve(ref, stack_file.path)  # a bad ref fails here, before either plan runs
         # The ref's plan runs in its own interpreter while this one synthesizes the working tree's.
-        with diff.stopped_by_signals(), diff.RefPlan(commit, stack_file.path, today.isoformat()) as at_ref:
-            at_ref.start()
+        with at_ref.stopped_by_signals(), at_ref.RefPlan(commit, stack_file.path, today.isoformat()) as then:
+            then.start()
             synth = synthesize_file(stack_file, today=today)
             after = json.loads(plan_output.as_json(synth))
-            before = at_ref.rows()
+            before = then.rows()
     except ValueError as exc:
         return fail(str(exc))
     result = diff.compare(before, after)
-    print(diff.as_json(result) if as_json else diff.as_text(result, stack_file.stack, ref))
+    print(diff.as_json(result) if as_json else diff.as_text(result, stack_file.stack, ref, full))
     # A fork's pull request gets no `pulumi preview`: the policy pack runs here, on the new plan.
     checked = checks.report(stack_file, synth)
     return 2 if result.dangerous else checked

@@ -15,8 +15,9 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from components.shared.stack import StackConfig
-from ops.commands.diff import flatten, repository_of
+from ops.commands.diff import flatten
 from ops.commands.policy_check import resources
+from ops.offline.at_ref import repository_of
 from ops.offline.stackfile import StackFile
 from ops.offline.synth import Synth, config_of, synthesize_file
 from policy.controls import CONTROLS, evaluate, is_production

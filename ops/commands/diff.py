@@ -1,30 +1,24 @@
 """`ops diff <stack> [<git-ref>]`: what a change to the code or a stack file would do, offline.
 
-Both sides are offline plans (`--json`): the ref's, synthesized in a git worktree so the checkout is not
-disturbed, and the working tree's. No credentials are needed, so a pull request from a fork gets it too.
+Both sides are offline plans (`--json`): the ref's (ops.offline.at_ref), and the working tree's.
+No credentials are needed, so a pull request from a fork gets it too.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
+import copy
+import hashlib
 import json
-import shutil
-import signal
-import subprocess
-import sys
-import tarfile
-import tempfile
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ops.commands.in_place import replacing
+from ops.commands.plan import SECRET, STACK_TYPE, _walk
 
 SECRET_CHANGED = "[secret changed]"
 ACTION_ORDER = ("delete", "replace", "create", "update")  # what a reviewer must not miss comes first
+LONG = 100  # characters of one value shown without --full
+CREATE_FIELDS = 12  # inputs of a new resource shown without --full
 
 
 @dataclass
@@ -45,46 +39,125 @@ class Change:
 class Diff:
     changes: list[Change]
     unchanged: int
+    outputs: list[tuple[str, Any, Any]] = field(default_factory=list)  # (name, before, after); MISSING if none
 
     @property
     def dangerous(self) -> list[Change]:
         return [c for c in self.changes if c.dangerous]
 
 
+MISSING = "(none)"
+KEYS = ("Sid", "id", "Id", "name", "Name", "key")  # what names a list's elements, where they have one
+
+
+def _key_of(items: list[Any]) -> str | None:
+    """The field that names each element of a list of objects (a statement's Sid, a query's id), if any."""
+    if not all(isinstance(i, dict) for i in items):
+        return None
+    for key in KEYS:
+        values = [i.get(key) for i in items]
+        if all(isinstance(v, str) and v for v in values) and len(set(values)) == len(values):
+            return key
+    return None
+
+
 def flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """Leaf paths to values: JSON held in a string (a policy, an event pattern) is read as JSON, and a list
+    of objects is keyed by its elements' name (`metricQueries[id=burn].expression`), else by position, so
+    one changed statement or query is one changed line."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, (dict, list)) and parsed:
+            value = parsed
     if isinstance(value, dict) and value:
         out: dict[str, Any] = {}
         for k, v in value.items():
             out.update(flatten(v, f"{path}.{k}" if path else k))
         return out
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        key = _key_of(value)
+        out = {}
+        for i, v in enumerate(value):
+            out.update(flatten(v, f"{path}[{key}={v[key]}]" if key else f"{path}[{i}]"))
+        return out
     return {path: value}
 
 
+def _masked(row: dict[str, Any]) -> dict[str, Any]:
+    """A row's inputs with each secret part standing for its digest: compared, never shown."""
+    inputs = copy.deepcopy(row["inputs"])
+    digests = row.get("secretDigests")
+    for path in row.get("secretInputs", []):
+        # plans from before digests existed cannot tell a changed secret from an unchanged one
+        marker = SecretValue(digests.get(path, "") if digests is not None else None)
+        container, key = _walk(inputs, path)
+        if key is None:
+            return {"": marker}
+        present = key in container if isinstance(container, dict) else isinstance(key, int) and key < len(container)
+        if present:  # a plan's secret path may point at an input the other plan's code no longer has
+            container[key] = marker
+    return inputs
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    digest: str | None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SecretValue):
+            return False
+        return self.digest is None or other.digest is None or self.digest == other.digest
+
+    def __hash__(self) -> int:
+        return 0
+
+
+def _digest(value: Any) -> str:
+    """What ops.commands.plan.secret_digests records of a value."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _same(old: Any, new: Any) -> bool:
+    # a value one plan masks and the other shows (a code change to what counts as secret) is compared
+    # through its digest
+    if isinstance(old, SecretValue) and not isinstance(new, SecretValue):
+        return old == SecretValue(_digest(new))
+    if isinstance(new, SecretValue) and not isinstance(old, SecretValue):
+        return new == SecretValue(_digest(old))
+    return bool(old == new)
+
+
 def _fields(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    a, b = flatten(before["inputs"]), flatten(after["inputs"])
-    # A plan from before secret digests existed cannot tell a changed secret from an unchanged one.
-    known = "secretDigests" in before and "secretDigests" in after
-    da, db = before.get("secretDigests", {}), after.get("secretDigests", {})
-    secret_paths = sorted(set(before.get("secretInputs", [])) | set(after.get("secretInputs", [])))
+    a, b = flatten(_masked(before)), flatten(_masked(after))
     out: list[tuple[str, Any, Any]] = []
     for key in sorted(set(a) | set(b)):
-        path = next((p for p in secret_paths if p == "." or key == p or key.startswith(p + ".")), None)
-        if path is not None:
-            if known and da.get(path) != db.get(path) and not any(f[0] == path for f in out):
-                out.append((path, SECRET_CHANGED, SECRET_CHANGED))
-        elif a.get(key) != b.get(key):
-            out.append((key, a.get(key), b.get(key)))
+        old, new = a.get(key, MISSING), b.get(key, MISSING)
+        if _same(old, new):
+            continue
+        if isinstance(old, SecretValue) or isinstance(new, SecretValue):
+            out.append((key, SECRET_CHANGED, SECRET_CHANGED))
+        else:
+            out.append((key, old, new))
     return out
 
 
 def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Diff:
+    stacks = [next((r for r in rows if r["type"] == STACK_TYPE), None) for rows in (before, after)]
+    before = [r for r in before if r["type"] != STACK_TYPE]
+    after = [r for r in after if r["type"] != STACK_TYPE]
     old = {r["urn"]: r for r in before}
     changes, unchanged, matched = [], 0, set()
     for row in after:
         urns = [row["urn"], *row.get("aliases", [])]
         prior = next((old[u] for u in urns if u in old), None)
         if prior is None:
-            changes.append(Change("create", row["type"], row["name"], row["protect"]))
+            created = {**row, "inputs": row["inputs"]}
+            fields = [(k, MISSING, v) for k, v in flatten(_masked(created)).items() if v not in (None, [], {}, "")]
+            fields = [(k, o, SECRET if isinstance(v, SecretValue) else v) for k, o, v in fields]
+            changes.append(Change("create", row["type"], row["name"], row["protect"], fields))
             continue
         matched.add(prior["urn"])
         fields = _fields(prior, row)
@@ -99,7 +172,7 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Diff:
             elif forced is None:
                 why = f"no in-place table entry for {row['type']} (ops/commands/in_place.py): every change replaces"
             else:
-                why = f"{', '.join(forced)} cannot change in place"
+                why = f"{', '.join(sorted({f.split('.')[0].split('[')[0] for f in forced}))} cannot change in place"
             changes.append(Change("replace", row["type"], row["name"], prior["protect"], fields, why))
         else:
             changes.append(Change("update", row["type"], row["name"], row["protect"], fields))
@@ -108,129 +181,54 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Diff:
             changes.append(Change("delete", row["type"], row["name"], row["protect"]))
     # The mocks register resources in no fixed order; a review comment must not churn between two runs.
     changes.sort(key=lambda c: (ACTION_ORDER.index(c.action), c.type, c.name))
-    return Diff(changes, unchanged)
+    outputs: list[tuple[str, Any, Any]] = []
+    if stacks[0] is not None and stacks[1] is not None:  # a plan from before outputs were listed has none
+        a, b = flatten(stacks[0]["outputs"]), flatten(stacks[1]["outputs"])
+        outputs = [(k, a.get(k, MISSING), b.get(k, MISSING)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return Diff(changes, unchanged, outputs)
 
 
-def repository_of(path: Path) -> Path | None:
-    """The git work tree that holds a stack file (this checkout, or a clone a reviewer points at), if any."""
-    top = subprocess.run(
-        ["git", "-C", str(path.resolve().parent), "rev-parse", "--show-toplevel"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Path(top.stdout.strip()).resolve() if top.returncode == 0 else None
+def _value(value: Any, full: bool) -> str:
+    if value in (SECRET_CHANGED, SECRET, MISSING):
+        return str(value)
+    text = json.dumps(value, sort_keys=True)
+    return text if full or len(text) <= LONG else text[: LONG - 1] + "…"
 
 
-def names_of(repo: Path, relative: Path) -> list[str]:
-    """The stack file's path, then the paths git followed it through (products/<p>/Pulumi.<env>.yaml
-    became Pulumi.<p>-<env>.yaml, with the same stack name)."""
-    followed = subprocess.run(
-        ["git", "log", "--follow", "--name-only", "--format=", "--", str(relative)],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return list(dict.fromkeys([str(relative), *followed.stdout.split()]))
+def _change(old: Any, new: Any, full: bool) -> str:
+    """`old -> new`; two long texts are cut to where they differ, with some context on each side."""
+    a, b = _value(old, True), _value(new, True)
+    if full or (len(a) <= LONG and len(b) <= LONG) or not (isinstance(old, str) and isinstance(new, str)):
+        return f"{_value(old, full)} -> {_value(new, full)}"
+    start = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    context = 24
+
+    def cut(text: str) -> str:
+        lo, hi = max(start - context, 0), len(text) - max(end - context, 0)
+        return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+
+    return f"{cut(a)} -> {cut(b)}"
 
 
-def resolve(ref: str, stack_path: Path) -> str:
-    """The commit `ref` names in the stack file's repository; a bad ref is refused before anything runs."""
-    repo = repository_of(stack_path)
-    if repo is None:
-        raise ValueError(f"{stack_path} is not in a git repository: a diff compares with a git ref of its repository")
-    found = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if found.returncode != 0:
-        raise ValueError(f"{ref!r} names no commit in {repo}")
-    return found.stdout.strip()
+def _field_lines(c: Change, full: bool) -> list[str]:
+    if c.action == "create":
+        shown = c.fields if full else c.fields[:CREATE_FIELDS]
+        lines = [f"    {path}: {_value(new, full)}" for path, _, new in shown]
+        if len(c.fields) > len(shown):
+            lines.append(f"    … {len(c.fields) - len(shown)} more input(s) (--full shows every one)")
+        return lines
+    return [
+        f"    {path}: {SECRET_CHANGED}"
+        if old == SECRET_CHANGED
+        else f"    {path}: {_change(old, new, full)}"
+        for path, old, new in c.fields
+    ]
 
 
-@contextlib.contextmanager
-def stopped_by_signals() -> Iterator[None]:
-    """SIGTERM (a cancelled CI job) ends the command as SIGINT does, by unwinding: every `finally` runs,
-    so the worktree and the ref's plan go with it. Exit 143."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-class RefPlan:
-    """The offline plan of the stack file as it is at a commit, from that commit's code, in a temporary
-    copy of that commit (`git archive`), so the checkout is not disturbed and git registers nothing. Run
-    it as `with RefPlan(...) as ref: ref.start(); ...; rows = ref.rows()`: the plan runs in its own
-    interpreter meanwhile, and leaving the block, by any way, stops it and removes the copy."""
-
-    def __init__(self, commit: str, stack_path: Path, today: str):
-        repo = repository_of(stack_path)
-        assert repo is not None  # resolve() has checked
-        self.repo, self.commit, self.today = repo, commit, today
-        self.relative = stack_path.resolve().relative_to(repo)
-        self.tmp = Path(tempfile.mkdtemp(prefix="ops-diff-"))
-        self.tree = self.tmp / "tree"
-        self.process: subprocess.Popen[str] | None = None
-        self.then: str | None = None
-
-    def __enter__(self) -> RefPlan:
-        try:  # `with` calls no __exit__ for an __enter__ that raised (a signal during the copy)
-            archive = subprocess.run(["git", "archive", self.commit], cwd=self.repo, capture_output=True)
-            if archive.returncode != 0:
-                raise ValueError(f"cannot read {self.commit}: {archive.stderr.decode().strip()}")
-            # extracted here, in this process: a signal leaves no git child writing after the cleanup
-            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-                tar.extractall(self.tree, filter="data")
-        except BaseException:
-            self.__exit__()
-            raise
-        return self
-
-    def start(self) -> None:
-        self.then = next((p for p in names_of(self.repo, self.relative) if (self.tree / p).exists()), None)
-        if self.then is not None:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ops", "plan", self.then, "--json", "--today", self.today],
-                cwd=self.tree,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-
-    def rows(self) -> list[dict[str, Any]]:
-        if self.process is None:
-            return []  # the stack file did not exist then: every resource is new
-        out, err = self.process.communicate()
-        if self.process.returncode not in (0, 3):  # a policy violation then is no reason not to compare
-            raise ValueError(f"the plan at {self.commit[:12]} failed:\n{err.strip()}")
-        rows: list[dict[str, Any]] = json.loads(out)
-        return rows
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _value(value: Any) -> str:
-    return value if value == SECRET_CHANGED else json.dumps(value, sort_keys=True)
-
-
-def as_text(diff: Diff, stack: str, ref: str) -> str:
+def as_text(diff: Diff, stack: str, ref: str, full: bool = False) -> str:
     counts = {a: sum(c.action == a for c in diff.changes) for a in ACTION_ORDER}
     summary = ", ".join(f"{n} to {a}" for a, n in counts.items() if n) or "no changes"
     lines = [f"Diff of stack {stack!r} against {ref} (offline plans): {summary}; {diff.unchanged} unchanged."]
@@ -240,7 +238,15 @@ def as_text(diff: Diff, stack: str, ref: str) -> str:
     for c in diff.changes:
         why = f"  ({c.reason})" if c.reason else ""
         lines.append(f"{marks[c.action]} {c.action} {c.type} {c.name}{why}")
-        lines += [f"    {path}: {_value(old)} -> {_value(new)}" for path, old, new in c.fields]
+        lines += _field_lines(c, full)
+    if diff.outputs:
+        lines.append("Outputs:")
+        lines += [f"  ~ {name}: {_change(old, new, full)}" for name, old, new in diff.outputs]
+        if any(name == "vercelEnvFingerprint" for name, _, _ in diff.outputs):
+            lines.append(
+                "  Vercel reads environment variables only when it deploys: after `pulumi up`, redeploy "
+                "(POST to the vercelDeployHookUrl output)."
+            )
     return "\n".join(lines)
 
 
@@ -259,6 +265,7 @@ def as_json(diff: Diff) -> str:
                 for c in diff.changes
             ],
             "unchanged": diff.unchanged,
+            "outputs": [{"name": n, "before": o, "after": a} for n, o, a in diff.outputs],
             "protectedReplacedOrDeleted": [f"{c.type} {c.name}" for c in diff.dangerous],
         },
         indent=2,

@@ -205,7 +205,8 @@ def replacing(type_: str, paths: list[str]) -> list[str] | None:
         return None
 
     def under(path: str, roots: frozenset[str]) -> bool:
-        return any(path == r or path.startswith(r + ".") for r in roots)
+        # a list's element is `field[i]` or `field[id=x]` (diff.flatten)
+        return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
 
     return [p for p in paths if not under(p, rule.fields) or under(p, rule.replaces)]
 

@@ -12,6 +12,7 @@ from components.secrets.inventory import INVENTORY_TYPE, random_names
 from ops.offline.synth import Resource, Synth, placeholder
 
 SECRET = "[secret]"
+STACK_TYPE = "pulumi:pulumi:Stack"  # the row of the stack's own outputs in `--json`
 
 
 def _walk(inputs: Any, path: str) -> tuple[Any, str | int | None]:
@@ -35,10 +36,26 @@ def as_written(value: Any) -> Any:
     return value
 
 
+# Inputs an SDK marks secret whatever the program passes. pulumiverse_vercel's ProjectEnvironmentVariable
+# wraps every `value` in Output.secret; a variable that is not `sensitive` carries a plain value from the
+# stack file (platform:vercel.env, MAINTENANCE_MODE), which the config and the policy pack keep free of
+# secrets, so the plan and the diff show it.
+NOT_SECRET_UNLESS: dict[str, tuple[str, str]] = {
+    "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable": ("value", "sensitive"),
+}
+
+
+def secret_paths(resource: Resource) -> list[str]:
+    rule = NOT_SECRET_UNLESS.get(resource.type)
+    if rule is not None and resource.inputs.get(rule[1]) is False:
+        return [p for p in resource.secret_paths if p != rule[0]]
+    return resource.secret_paths
+
+
 def masked(resource: Resource) -> dict[str, Any]:
     """The inputs, numbers as written, with every secret part replaced by a marker."""
     inputs = as_written(copy.deepcopy(resource.inputs))
-    for path in resource.secret_paths:
+    for path in secret_paths(resource):
         container, key = _walk(inputs, path)
         if key is None:
             return {"": SECRET}
@@ -58,7 +75,7 @@ def is_stale(resource: Resource, stale: set[str]) -> bool:
 
 def secret_digests(resource: Resource) -> dict[str, str]:
     out = {}
-    for path in resource.secret_paths:
+    for path in secret_paths(resource):
         container, key = _walk(resource.inputs, path)
         value = container if key is None else container[key]
         out[path] = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
@@ -78,7 +95,7 @@ def as_json(synth: Synth) -> str:
                 "urn": r.urn,
                 "parent": None if parent is None else {"type": parent.type, "name": parent.name},
                 "inputs": masked(r),
-                "secretInputs": r.secret_paths,
+                "secretInputs": secret_paths(r),
                 "protect": r.protect,
                 "retainOnDelete": r.retain_on_delete,
                 "stale": is_stale(r, stale),
@@ -87,6 +104,25 @@ def as_json(synth: Synth) -> str:
                 "secretDigests": secret_digests(r),
             }
         )
+    project = synth.resources[0].urn.split("::")[1] if synth.resources else "platform"
+    rows.append(
+        {
+            "type": STACK_TYPE,
+            "name": synth.stack,
+            "urn": f"urn:pulumi:{synth.stack}::{project}::{STACK_TYPE}::{project}-{synth.stack}",
+            "parent": None,
+            "inputs": {},
+            # "[secret]" for a secret output; its digest says whether it changed
+            "outputs": as_written(synth.outputs),
+            "secretInputs": [],
+            "protect": False,
+            "retainOnDelete": False,
+            "stale": False,
+            "aliases": [],
+            "secretDigests": {},
+        }
+    )
+    rows.sort(key=lambda row: str(row["urn"]))
     return json.dumps(rows, indent=2, sort_keys=True)
 
 

@@ -1,0 +1,132 @@
+"""The offline plan of a stack file as it is at a git ref: the "before" side of `ops diff`."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+def repository_of(path: Path) -> Path | None:
+    """The git work tree that holds a stack file (this checkout, or a clone a reviewer points at), if any."""
+    top = subprocess.run(
+        ["git", "-C", str(path.resolve().parent), "rev-parse", "--show-toplevel"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return Path(top.stdout.strip()).resolve() if top.returncode == 0 else None
+
+
+def names_of(repo: Path, relative: Path) -> list[str]:
+    """The stack file's path, then the paths git followed it through (products/<p>/Pulumi.<env>.yaml
+    became Pulumi.<p>-<env>.yaml, with the same stack name)."""
+    followed = subprocess.run(
+        ["git", "log", "--follow", "--name-only", "--format=", "--", str(relative)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return list(dict.fromkeys([str(relative), *followed.stdout.split()]))
+
+
+def resolve(ref: str, stack_path: Path) -> str:
+    """The commit `ref` names in the stack file's repository; a bad ref is refused before anything runs."""
+    repo = repository_of(stack_path)
+    if repo is None:
+        raise ValueError(f"{stack_path} is not in a git repository: a diff compares with a git ref of its repository")
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode != 0:
+        raise ValueError(f"{ref!r} names no commit in {repo}")
+    return found.stdout.strip()
+
+
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) ends the command as SIGINT does, by unwinding: every `finally` runs,
+    so the worktree and the ref's plan go with it. Exit 143."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class RefPlan:
+    """The offline plan of the stack file as it is at a commit, from that commit's code, in a temporary
+    copy of that commit (`git archive`), so the checkout is not disturbed and git registers nothing. Run
+    it as `with RefPlan(...) as ref: ref.start(); ...; rows = ref.rows()`: the plan runs in its own
+    interpreter meanwhile, and leaving the block, by any way, stops it and removes the copy."""
+
+    def __init__(self, commit: str, stack_path: Path, today: str):
+        repo = repository_of(stack_path)
+        assert repo is not None  # resolve() has checked
+        self.repo, self.commit, self.today = repo, commit, today
+        self.relative = stack_path.resolve().relative_to(repo)
+        self.tmp = Path(tempfile.mkdtemp(prefix="ops-diff-"))
+        self.tree = self.tmp / "tree"
+        self.process: subprocess.Popen[str] | None = None
+        self.then: str | None = None
+
+    def __enter__(self) -> RefPlan:
+        try:  # `with` calls no __exit__ for an __enter__ that raised (a signal during the copy)
+            archive = subprocess.run(["git", "archive", self.commit], cwd=self.repo, capture_output=True)
+            if archive.returncode != 0:
+                raise ValueError(f"cannot read {self.commit}: {archive.stderr.decode().strip()}")
+            # extracted here, in this process: a signal leaves no git child writing after the cleanup
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(self.tree, filter="data")
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def start(self) -> None:
+        self.then = next((p for p in names_of(self.repo, self.relative) if (self.tree / p).exists()), None)
+        if self.then is not None:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "ops", "plan", self.then, "--json", "--today", self.today],
+                cwd=self.tree,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self.process is None:
+            return []  # the stack file did not exist then: every resource is new
+        out, err = self.process.communicate()
+        if self.process.returncode not in (0, 3):  # a policy violation then is no reason not to compare
+            raise ValueError(f"the plan at {self.commit[:12]} failed:\n{err.strip()}")
+        rows: list[dict[str, Any]] = json.loads(out)
+        return rows
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
