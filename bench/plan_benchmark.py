@@ -5,7 +5,7 @@ to its exit. The project's own modules are byte-compiled first: pip compiled the
 them, and a user's second plan finds ours compiled too (a machine that sets PYTHONDONTWRITEBYTECODE would
 otherwise charge our compilation to every plan and none of the SDKs'). CPU time is reported beside wall
 time because it moves less when the machine is shared. Usage:
-    .venv/bin/python bench/plan_benchmark.py [--runs 9]
+    uv run python bench/plan_benchmark.py [--runs 9]
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import argparse
 import ast
 import compileall
 import itertools
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +35,8 @@ from ops.offline.sdk import import_provider_sdks
 import_provider_sdks()
 stamps.append(("provider SDKs imported", time.time()))
 import datetime as dt
-from ops.commands import plan, policy_check, synth
+from ops.commands import plan, policy_check
+from ops.offline import synth
 stamps.append(("our modules imported (pydantic, ruamel, the models)", time.time()))
 stack_file = synth.load_stack_file(sys.argv[1])
 stamps.append(("stack file read", time.time()))
@@ -91,6 +95,57 @@ def main() -> None:
     for label, wall, cpu, peak in rows:
         print(f"{label:<28}{wall:>8.2f}{wall / sdk_wall:>7.2f}{cpu:>8.2f}{cpu / sdk_cpu:>7.2f}{peak:>10.0f}")
     phases("prod", runs)
+    floor("prod", max(runs, 7))
+    per_resource(runs)
+    print(f"\nops --help: {statistics.median(measure([py, '-m', 'ops', '--help'])[0] for _ in range(runs)):.3f} s")
+
+
+def floor(stack: str, runs: int) -> None:
+    """`ops plan` against the registration floor (bench/registration_floor.py): the same resources registered
+    straight through the SDK under the same mocks, after the same imports. Paired: each round runs both."""
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = Path(tmp) / "plan.json"
+        done = subprocess.run(
+            [py, "-m", "ops", "plan", stack, "--json", "--today", "2026-11-23"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        rows.write_text(done.stdout)
+        pairs = []
+        for _ in range(runs):
+            plan = measure([py, "-m", "ops", "plan", stack, "--today", "2026-11-23"])[0]
+            base = measure([py, str(ROOT / "bench" / "registration_floor.py"), str(rows), stack])[0]
+            pairs.append((plan, base))
+    ratios = sorted(p / b for p, b in pairs)
+    print(
+        f"\nplan {stack} / registration floor: {statistics.median(ratios):.2f}x (median of {runs} pairs, "
+        f"range {ratios[0]:.2f}-{ratios[-1]:.2f}; plan {statistics.median(p for p, _ in pairs):.2f} s, "
+        f"floor {statistics.median(b for _, b in pairs):.2f} s)"
+    )
+
+
+def per_resource(runs: int) -> None:
+    """Our cost per resource above the SDK import, for staging with 1, 3 and 6 Fly regions: flat if it
+    grows with the resources and not faster."""
+    py = sys.executable
+    base = statistics.median(measure([py, "-c", IMPORT_ONLY])[0] for _ in range(runs))
+    text = (ROOT / "Pulumi.staging.yaml").read_text()
+    regions = ["iad", "ord", "lhr", "fra", "syd", "nrt"]
+    print("\nstaging by Fly regions: resources, wall s above the SDK import, ms per resource")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (1, 3, 6):
+            path = Path(tmp) / str(n) / "Pulumi.staging.yaml"
+            path.parent.mkdir()
+            listed = "".join(f"      {r}: 1\n" for r in regions[:n])
+            path.write_text(
+                re.sub(r"    regions:.*?\n((?:      \w+: \d+\n)+)", f"    regions:\n{listed}", text, count=1)
+            )
+            argv = [py, "-m", "ops", "plan", str(path), "--json", "--today", "2026-11-23"]
+            count = len(json.loads(subprocess.run(argv, cwd=ROOT, capture_output=True, text=True).stdout)) - 1
+            wall = statistics.median(measure(argv)[0] for _ in range(runs)) - base
+            print(f"  {n} region(s): {count:>4} resources {wall:>6.2f} s {1000 * wall / count:>6.1f} ms")
 
 
 def phases(stack: str, runs: int) -> None:

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "diff":
         return _loaded(args.stack, lambda f: _diff(f, args.ref, args.json, today or dt.date.today(), args.full))
     if args.command == "audit":
-        return _loaded(args.stack, lambda f: _audit(f, args.json, today or dt.date.today()))
+        return _loaded(args.stack, lambda f: _audit(f, args.json, today))
     if args.command == "verify":
         return _loaded(args.stack, lambda f: _verify(f, args.via, args.json))
     if args.command == "restore-drill":
@@ -182,12 +182,13 @@ def _rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit(stack_file: StackFile, as_json: bool, today: dt.date) -> int:
-    from ops.commands.audit import as_markdown, audit
+def _audit(stack_file: StackFile, as_json: bool, today: dt.date | None) -> int:
+    from ops.commands.audit import audit
+    from ops.commands.audit_markdown import as_markdown
 
-    report = audit(stack_file, today)
-    print(json.dumps(report, indent=2) if as_json else as_markdown(report), end="")
-    return 0
+    report = audit(stack_file, today or dt.date.today(), override=today is not None)
+    print(json.dumps(report, indent=2) + "\n" if as_json else as_markdown(report), end="")
+    return 3 if report["summary"]["mandatoryFailed"] else 0
 
 
 def _verify(stack_file: StackFile, via: str | None, as_json: bool) -> int:

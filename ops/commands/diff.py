@@ -221,9 +221,7 @@ def _field_lines(c: Change, full: bool) -> list[str]:
             lines.append(f"    … {len(c.fields) - len(shown)} more input(s) (--full shows every one)")
         return lines
     return [
-        f"    {path}: {SECRET_CHANGED}"
-        if old == SECRET_CHANGED
-        else f"    {path}: {_change(old, new, full)}"
+        f"    {path}: {SECRET_CHANGED}" if old == SECRET_CHANGED else f"    {path}: {_change(old, new, full)}"
         for path, old, new in c.fields
     ]
 

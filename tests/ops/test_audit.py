@@ -12,7 +12,7 @@ import pytest
 
 from ops.__main__ import main
 from ops.commands.audit import audit as build_report
-from ops.commands.audit import kind_of
+from ops.commands.audit_history import kind_of
 from ops.offline.stackfile import ROOT
 from ops.offline.synth import load_stack_file
 from tests.helpers import clone_of_working_tree, file_config, git
@@ -32,24 +32,116 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     git(repo, "commit", "-qam", "Rotate CRON_SECRET")
     stack.write_text(stack.read_text().replace("    maintenanceMode: false", "    maintenanceMode: true"))
-    git(repo, "commit", "-qam", "Maintenance for the Prisma migration")
+    git(repo, "commit", "-qam", "Maintenance for the Prisma migration (#12)")
     return repo
 
 
-def test_the_report_has_every_section_and_every_control_passes(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["audit", str(clone / "Pulumi.prod.yaml"), "--today", "2026-11-23"]) == 0
+def test_an_auditor_reads_the_markdown(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Summary first, then findings with their remediation, then the evidence, every row with its source."""
+    assert main(["audit", str(clone / "Pulumi.prod.yaml"), "--today", "2026-11-23"]) == 0  # advisory only
     text = capsys.readouterr().out
-    for heading in ("## Controls", "## Secrets", "## Roles", "## Recovery", "## History of the stack file"):
-        assert heading in text
-    assert "| S3 buckets keep versions | S3.14 | mandatory | pass |" in text
-    assert (
-        "| KMS keys rotate automatically | KMS.4 | mandatory | pass | "
-        "keys-alerts, keys-general, keys-general-replica, keys-watchdog |" in text
+    head = git(clone, "rev-parse", "HEAD").strip()
+    lines = text.splitlines()
+    assert lines[:4] == [
+        "# Audit of stack `prod` (production)",
+        "",
+        "- Stack file: `Pulumi.prod.yaml`",
+        f"- Commit: `{head}`; uncommitted changes: no",
+    ]
+    assert lines[4].startswith("- Generated at 2026-") and lines[4].endswith(
+        "; judged on 2026-11-23 (`--today 2026-11-23`)"
     )
-    assert "| SNS topics are encrypted with a customer-managed key | SNS.1 | mandatory | pass |" in text
-    assert "| CRON_SECRET | generated | 3 | 2026-11-20 | 3 | 90 d | ok |" in text
-    assert "| OPENAI_API_KEY | provided | 1 | 2026-08-01 | 114 | on demand | on demand |" in text
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings == [
+        "## Summary",
+        "## Findings",
+        "## Controls",
+        "## Secrets",
+        "## Roles and what they may do",
+        "## Bootstrap roles (bootstrap/Pulumi.ci.yaml, the most privileged)",
+        "## PostgreSQL logins",
+        "## Recovery",
+        "## Change management",
+    ]
+    assert "| 20 | 19 | 0 | 1 | 0 |" in text  # controls, passed, mandatory failed, advisory failed, n/a
+    assert (
+        "### Production secrets have a rotation period (advisory, severity medium)\n\n"
+        "- `OPENAI_API_KEY`: no rotation period: rotated on demand only\n"
+        "- `PAGERDUTY_INTEGRATION_URL`: no rotation period: rotated on demand only\n"
+        "- Remediation: Give it secrets.items.<NAME>.rotationDays (runbook 000: quarterly)."
+    ) in text
+    assert (
+        "| KMS keys rotate automatically | mandatory | high | KMS.4 | CC6.1 | 8.24 | pass | "
+        "keys-alerts, keys-general, keys-general-replica, keys-watchdog | code |"
+    ) in text
+    assert "| CRON_SECRET | generated | 3 | 2026-11-20 | 3 | 90 d | ok | code |" in text
+    assert "| OPENAI_API_KEY | provided | 1 | 2026-08-01 | 114 | on demand | on demand | code |" in text
+    reader = next(line for line in lines if line.startswith("| learning-accelerator-production-backup-reader |"))
+    assert 'Allow `["s3:GetObject", "s3:GetObjectVersion"]` on `"arn:aws:s3:::' in reader and reader.endswith(
+        "| code |"
+    )
+    assert "within boundary `arn:aws:iam::123456789012:policy/platform-stack-role-boundary`" in reader
+    assert any(line.startswith("| platform-ci-deploy-prod | ") for line in lines)
+    assert "| la_readonly | - | CONNECT on database<br>SELECT on future sequence in `app`<br>" in text
     assert "- retentionDays: 30" in text and "- rtoHours: 4" in text and "- replicaRegion: us-west-2" in text
+    assert any(
+        "| Maintenance for the Prisma migration (#12) | maintenance | git |" in line and "| #12 |" in line
+        for line in lines
+    )
+
+
+def test_the_json_carries_the_identity_provenance_and_mappings(prod_report: dict[str, Any], clone: Path) -> None:
+    assert prod_report["report"]["commit"] == git(clone, "rev-parse", "HEAD").strip()
+    assert (prod_report["report"]["uncommittedChanges"], prod_report["report"]["judgedOn"]) == (False, "2026-11-23")
+    for section in ("secrets", "roles", "bootstrapRoles", "logins", "history"):
+        assert prod_report[section] and {x["source"] for x in prod_report[section]} <= {"code", "git"}, section
+    assert prod_report["recovery"]["source"] == "code"
+    for control in prod_report["controls"]:
+        frameworks = control["frameworks"]
+        assert frameworks["SOC 2"] and frameworks["ISO 27001:2022"] and control["remediation"], control["id"]
+    ids = {c["id"] for c in prod_report["controls"]}
+    assert {"backups-object-locked", "backups-replicated", "secrets-within-period", "secrets-have-period"} <= ids
+
+
+def test_a_stale_production_secret_fails_a_mandatory_control_and_exits_3(clone: Path) -> None:
+    """Reported, never a crash: the stack cannot be deployed, and the audit says why."""
+    from tests.helpers import in_process
+
+    stack = clone / "Pulumi.prod.yaml"
+    text = stack.read_text()
+    stale = text.replace(
+        'SECRET_KEY:\n        rotation: {generation: 3, lastRotated: "2026-11-02"}',
+        'SECRET_KEY:\n        rotation: {generation: 3, lastRotated: "2026-06-01"}',
+    )
+    assert stale != text
+    stack.write_text(stale)
+    try:
+        ran = in_process(main, ["audit", str(stack), "--today", "2026-11-23", "--json"])
+    finally:
+        stack.write_text(text)
+    assert ran.returncode == 3, ran.stderr
+    report = json.loads(ran.stdout)
+    control = next(c for c in report["controls"] if c["id"] == "secrets-within-period")
+    assert (control["status"], control["failures"]) == (
+        "fail",
+        [{"resource": "SECRET_KEY", "reason": "last rotated 2026-06-01, due 2026-08-30"}],
+    )
+    assert report["summary"]["mandatoryFailed"] == 1
+
+
+def test_a_rotation_record_committed_after_the_date_it_claims_is_flagged(prod_report: dict[str, Any]) -> None:
+    late = {x["secret"]: x for x in prod_report["lateRecords"]}
+    # the clone's own commit, made today, wrote CRON_SECRET's record dated 2026-11-20
+    today = dt.date.today()
+    assert (late["CRON_SECRET"]["lastRotated"], late["CRON_SECRET"]["committed"]) == ("2026-11-20", today.isoformat())
+    assert late["CRON_SECRET"]["daysLate"] == (today - dt.date(2026, 11, 20)).days
+    github = late["GITHUB_ADMIN_TOKEN"]  # recorded as 2026-11-02, first committed on 2026-12-02
+    assert (github["lastRotated"], github["committed"], github["daysLate"], github["source"]) == (
+        "2026-11-02",
+        "2026-12-02",
+        30,
+        "git",
+    )
 
 
 def report_of(path: Path, today: str) -> dict[str, Any]:
@@ -65,17 +157,27 @@ def prod_report(clone: Path) -> dict[str, Any]:
     return report_of(clone / "Pulumi.prod.yaml", "2026-11-23")
 
 
-def test_history_has_one_entry_per_commit_that_touched_the_stack_file(clone: Path, prod_report: dict[str, Any]) -> None:
+def test_history_has_one_entry_per_commit_that_shaped_the_stack(clone: Path, prod_report: dict[str, Any]) -> None:
     report = prod_report
-    commits = git(clone, "log", "--format=%H", "--", "Pulumi.prod.yaml").split()
+    commits = git(clone, "log", "--format=%H", "--", "Pulumi.prod.yaml", "components", "policy", "__main__.py").split()
     assert [h["commit"] for h in report["history"]] == [c[:12] for c in commits]
+    stack_only = git(clone, "log", "--format=%H", "--", "Pulumi.prod.yaml").split()
+    assert [h["commit"] for h in report["history"] if "Pulumi.prod.yaml" in h["files"]] == [c[:12] for c in stack_only]
+    assert len(commits) > len(stack_only)  # commits to the code count too
     latest, rotation = report["history"][0], report["history"][1]
-    assert (latest["subject"], latest["author"]) == ("Maintenance for the Prisma migration", "Platform Engineer")
+    assert (latest["subject"], latest["author"]) == ("Maintenance for the Prisma migration (#12)", "Platform Engineer")
+    assert (latest["pullRequest"], latest["files"], latest["source"]) == (12, ["Pulumi.prod.yaml"], "git")
     assert latest["changes"] == [{"key": "platform:vercel.maintenanceMode", "kind": "maintenance"}]
+    assert rotation["pullRequest"] is None
     assert rotation["changes"] == [
         {"key": "platform:secrets.items.CRON_SECRET.rotation.generation", "kind": "rotation of CRON_SECRET"},
         {"key": "platform:secrets.items.CRON_SECRET.rotation.lastRotated", "kind": "rotation of CRON_SECRET"},
     ]
+    # the commit that added GITHUB_ADMIN_TOKEN's record rotated nothing
+    added = next(h for h in report["history"] if any("GITHUB_ADMIN_TOKEN" in c["key"] for c in h["changes"]))
+    assert {c["kind"] for c in added["changes"] if "GITHUB_ADMIN_TOKEN" in c["key"]} == {
+        "new secret GITHUB_ADMIN_TOKEN"
+    }
 
 
 def test_roles_say_who_may_assume_them(prod_report: dict[str, Any]) -> None:
@@ -128,7 +230,7 @@ def test_changes_are_named_by_kind(key: str, kind: str) -> None:
 
 def test_a_production_database_without_backups_or_drill_fails_unless_the_file_says_where() -> None:
     """Runbook 001's quarterly restore tests: the Supabase products name the provider's backups."""
-    from ops.commands.audit import audit, recovery_control
+    from ops.commands.audit import audit, config_controls
     from ops.offline.synth import load_stack_file
     from tests.helpers import TODAY, load_with
 
@@ -136,20 +238,33 @@ def test_a_production_database_without_backups_or_drill_fails_unless_the_file_sa
     control = next(c for c in flash["controls"] if c["id"] == "database-backed-up-and-drilled")
     assert (control["status"], control["level"], control["resources"]) == ("pass", "mandatory", ["postgres_app"])
     assert flash["recovery"]["elsewhere"] == "Supabase's own backups; runbook 004 restores from the Supabase dashboard"
+
+    def drilled(cfg: Any) -> dict[str, Any] | None:
+        return next((c for c in config_controls(cfg, TODAY) if c["id"] == "database-backed-up-and-drilled"), None)
+
     # without the statement, the gap fails the control, naming what is missing
     silent = load_with(
         "prod", {"platform:backups": None, "platform:postgres": {"restoreDrill": None, "backupJob": None}}
     )
-    assert recovery_control(silent) == {
+    assert drilled(silent) == {
         "id": "database-backed-up-and-drilled",
-        "fsbp": None,
         "control": "Production databases are backed up and restore-tested (runbook 001: quarterly restore tests)",
         "level": "mandatory",
+        "severity": "high",
+        "frameworks": {"FSBP": None, "SOC 2": ["A1.2"], "ISO 27001:2022": ["8.13"]},
         "status": "fail",
         "resources": ["learning_accelerator"],
-        "failures": ["no platform:backups, postgres.backupJob, postgres.restoreDrill, and no recoveryElsewhere"],
+        "failures": [
+            {
+                "resource": "learning_accelerator",
+                "reason": "no platform:backups, postgres.backupJob, postgres.restoreDrill",
+            }
+        ],
+        "remediation": "Declare platform:backups, postgres.backupJob and postgres.restoreDrill, "
+        "or postgres.recoveryElsewhere.",
+        "source": "code",
     }
     # prod itself backs up and drills; staging is not held to it
-    prod = recovery_control(load_with("prod", {}))
+    prod = drilled(load_with("prod", {}))
     assert prod is not None and prod["status"] == "pass"
-    assert recovery_control(load_with("staging", {})) is None
+    assert drilled(load_with("staging", {})) is None

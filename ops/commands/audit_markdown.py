@@ -1,0 +1,107 @@
+"""The audit report as Markdown: the summary first, then the findings, then the evidence, each row tagged
+with its source."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def _j(value: Any) -> str:
+    return f"`{json.dumps(value, sort_keys=True)}`"
+
+
+def _roles(title: str, roles: list[dict[str, Any]]) -> list[str]:
+    lines = ["", f"## {title}", "", "| role | may be assumed by | under | may do | source |", "|---|---|---|---|---|"]
+    for r in roles:
+        may = [f"{p['effect']} {_j(p['actions'])} on {_j(p['resources'])}" for p in r["permissions"]]
+        may += [f"managed policy `{arn}`" for arn in r["managedPolicies"]]
+        if r["boundary"]:
+            may.append(f"within boundary `{r['boundary']}`")
+        for t in r["trust"]:
+            lines.append(
+                f"| {r['role']} | {_j(t['principal'])} | {_j(t['condition'])} | {'<br>'.join(may) or '-'} | "
+                f"{r['source']} |"
+            )
+    return lines
+
+
+def as_markdown(report: dict[str, Any]) -> str:
+    r, s = report["report"], report["summary"]
+    dirty = {True: "yes", False: "no", None: "-"}[r["uncommittedChanges"]]
+    lines = [f"# Audit of stack `{report['stack']}` ({report['environment']})", ""]
+    lines += [
+        f"- Stack file: `{report['stackFile']}`",
+        f"- Commit: `{r['commit'] or '-'}`; uncommitted changes: {dirty}",
+        f"- Generated at {r['generatedAt']}; judged on {r['judgedOn']}"
+        + (f" (`--today {r['todayOverride']}`)" if r["todayOverride"] else ""),
+        "- Sources: `code` is the offline plan of the stack file and the program (what `pulumi up` would "
+        "declare; no cloud was read), `git` the repository's history.",
+        "",
+        "## Summary",
+        "",
+        "| controls | passed | mandatory failed | advisory failed | not applicable |",
+        "|---|---|---|---|---|",
+        f"| {s['controls']} | {s['passed']} | {s['mandatoryFailed']} | {s['advisoryFailed']} | {s['notApplicable']} |",
+        "",
+        "## Findings",
+        "",
+    ]
+    failed = [c for c in report["controls"] if c["status"] == "fail"]
+    if not failed:
+        lines.append("No control fails.")
+    for c in failed:
+        lines += [f"### {c['control']} ({c['level']}, severity {c['severity']})", ""]
+        lines += [f"- `{f['resource']}`: {f['reason']}" for f in c["failures"]]
+        lines += [f"- Remediation: {c['remediation']}", ""]
+    lines += ["", "## Controls", ""]
+    lines += ["| control | level | severity | FSBP | SOC 2 | ISO 27001:2022 | status | resources | source |"]
+    lines += ["|---|---|---|---|---|---|---|---|---|"]
+    for c in report["controls"]:
+        f = c["frameworks"]
+        lines.append(
+            f"| {c['control']} | {c['level']} | {c['severity']} | {f['FSBP'] or '-'} | {', '.join(f['SOC 2'])} | "
+            f"{', '.join(f['ISO 27001:2022'])} | {c['status']} | {', '.join(c['resources']) or '-'} | {c['source']} |"
+        )
+    lines += [
+        "",
+        "## Secrets",
+        "",
+        "| secret | kind | generation | last rotated | age (days) | period | status | source |",
+    ]
+    lines += ["|---|---|---|---|---|---|---|---|"]
+    for x in report["secrets"]:
+        period = f"{x['rotationDays']} d" if x["rotationDays"] else "on demand"
+        lines.append(
+            f"| {x['name']} | {x['kind']} | {x['generation']} | {x['lastRotated']} | {x['ageDays']} | {period} | "
+            f"{x['status']} | {x['source']} |"
+        )
+    lines += _roles("Roles and what they may do", report["roles"])
+    lines += _roles("Bootstrap roles (bootstrap/Pulumi.ci.yaml, the most privileged)", report["bootstrapRoles"])
+    lines += ["", "## PostgreSQL logins", "", "| login | member of | may | source |", "|---|---|---|---|"]
+    for login in report["logins"]:
+        may = [
+            f"{', '.join(g['privileges']) or 'nothing'} on {g['on']}" + (f" in `{g['schema']}`" if g["schema"] else "")
+            for g in login["grants"]
+        ]
+        lines.append(f"| {login['login']} | {', '.join(login['memberOf']) or '-'} | {'<br>'.join(may)} | code |")
+    lines += ["", "## Recovery", ""]
+    lines += [f"- {k}: {v if v is not None else '-'}" for k, v in report["recovery"].items() if k != "source"]
+    lines += [f"- source: {report['recovery']['source']}"]
+    lines += ["", "## Change management", "", "| date | author | commit | pull request | subject | changes | source |"]
+    lines += ["|---|---|---|---|---|---|---|"]
+    for h in report["history"]:
+        kinds = sorted({c["kind"] for c in h["changes"]}) or [f"{len(h['files'])} file(s) of the program"]
+        pr = f"#{h['pullRequest']}" if h["pullRequest"] else "-"
+        lines.append(
+            f"| {h['date'][:10]} | {h['author']} | {h['commit']} | {pr} | {h['subject'][:72]} | {', '.join(kinds)} | "
+            f"{h['source']} |"
+        )
+    if report["lateRecords"]:
+        lines += ["", "### Rotation records committed after the date they claim", ""]
+        lines += [
+            f"- {x['secret']}: lastRotated {x['lastRotated']}, first committed {x['committed']} in {x['firstCommit']} "
+            f"({x['daysLate']} days later) [git]"
+            for x in report["lateRecords"]
+        ]
+    return "\n".join(lines) + "\n"
