@@ -7,7 +7,8 @@ import datetime as dt
 import re
 import signal
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
@@ -191,3 +192,32 @@ def stamp_of(key: str) -> dt.datetime | None:
     if found is None:
         return None
     return dt.datetime.strptime(found["stamp"], STAMP).replace(tzinfo=dt.UTC)
+
+
+METRIC_NAMESPACE = "Platform/Backups"
+METRIC_TRIES = 4
+
+
+def publish_metric(env: Mapping[str, str], name: str, sleep: Callable[[float], None] | None = None) -> None:
+    """One count of `name` (BackupSucceeded, RestoreDrillSucceeded) for the stack's App and Environment,
+    retried: 2, 4, 8 s, so the whole retry stays under 15 s."""
+    cloudwatch = aws_client(
+        env, "cloudwatch", env.get("METRICS_REGION", "us-east-1"), env.get("CLOUDWATCH_ENDPOINT_URL")
+    )
+    metric = {
+        "MetricName": name,
+        "Dimensions": [
+            {"Name": "App", "Value": setting(env, "APP")},
+            {"Name": "Environment", "Value": setting(env, "ENVIRONMENT")},
+        ],
+        "Value": 1,
+        "Unit": "Count",
+    }
+    for attempt in range(1, METRIC_TRIES + 1):
+        try:
+            cloudwatch.put_metric_data(Namespace=METRIC_NAMESPACE, MetricData=[metric])
+            return
+        except Exception:
+            if attempt == METRIC_TRIES:
+                raise
+            (sleep or time.sleep)(2**attempt)

@@ -26,18 +26,18 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import IO
 
 from jobs.common import (
+    METRIC_TRIES,
     STAMP,
     Doing,
     JobError,
     Stopped,
-    aws_client,
     explain,
     psql,
+    publish_metric,
     s3_client,
     s3_error,
     seconds,
@@ -47,11 +47,10 @@ from jobs.common import (
 )
 from jobs.upload import Upload
 
-METRIC_NAMESPACE = "Platform/Backups"
 METRIC_NAME = "BackupSucceeded"
+METRIC_ATTEMPTS = METRIC_TRIES
 # S3's smallest part but the last is 5 MiB; 8 MiB parts allow an 80 GB dump within the 10,000-part limit.
 PART_BYTES = 8 * 1024 * 1024
-METRIC_ATTEMPTS = 4
 COMPRESS_LEVEL = 1  # 4 % larger than the pipeline's gzip -6, and 0.7x its time (bench/backup_benchmark.py)
 DEADLINE_SECONDS = 4 * 3600  # JOB_DEADLINE_SECONDS, from backupJob.deadlineMinutes
 
@@ -175,26 +174,7 @@ def backup(env: Mapping[str, str], now: dt.datetime) -> str:
 
 
 def publish_success(env: Mapping[str, str], sleep: Callable[[float], None] | None = None) -> None:
-    cloudwatch = aws_client(
-        env, "cloudwatch", env.get("METRICS_REGION", "us-east-1"), env.get("CLOUDWATCH_ENDPOINT_URL")
-    )
-    metric = {
-        "MetricName": METRIC_NAME,
-        "Dimensions": [
-            {"Name": "App", "Value": setting(env, "APP")},
-            {"Name": "Environment", "Value": setting(env, "ENVIRONMENT")},
-        ],
-        "Value": 1,
-        "Unit": "Count",
-    }
-    for attempt in range(1, METRIC_ATTEMPTS + 1):
-        try:
-            cloudwatch.put_metric_data(Namespace=METRIC_NAMESPACE, MetricData=[metric])
-            return
-        except Exception:
-            if attempt == METRIC_ATTEMPTS:
-                raise
-            (sleep or time.sleep)(2**attempt)  # 2, 4, 8 s: the whole retry stays under 15 s
+    publish_metric(env, METRIC_NAME, sleep)
 
 
 def main(env: Mapping[str, str] | None = None) -> int:

@@ -2,7 +2,12 @@
 
 Settings from the environment: DRILL_DATABASE_URL (a server where the drill may create a database),
 BACKUP_BUCKET, BACKUP_PREFIX, DRILL_TABLES (`table[:timestamp column],…`), DRILL_SCHEMA, RPO_HOURS, RTO_HOURS,
-AWS_REGION; AWS credentials of the backup reader role from the default chain.
+AWS_REGION; AWS credentials of the backup reader role from the default chain. APP and ENVIRONMENT name the
+stack in the RestoreDrillSucceeded metric (METRICS_REGION, default us-east-1).
+
+Each drill leaves evidence: a JSON record under DRILL_RECORDS_PREFIX (default `drills/`) in the backup
+bucket, passed or failed (when, which backup and its age, the tables checked, the restore time against
+the RTO, the outcome), and, when it passed, one RestoreDrillSucceeded count.
 
 The download streams into `pg_restore`, with no local file. The time compared with the RTO runs from
 the start to the last check, and each phase is printed. The scratch database is dropped whatever
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +35,7 @@ from jobs.common import (
     Stopped,
     explain,
     psql,
+    publish_metric,
     s3_client,
     s3_error,
     setting,
@@ -41,6 +48,8 @@ SCRATCH = "restore_drill_"
 SCRATCH_STAMP = "%Y%m%d%H%M%S"
 LEFT_BEHIND = dt.timedelta(days=1)  # a younger scratch database may belong to a drill still running
 CHUNK = 1024 * 1024
+METRIC_NAME = "RestoreDrillSucceeded"
+RECORDS = "drills/"
 
 
 @dataclass(frozen=True)
@@ -201,25 +210,68 @@ def drill(env: Mapping[str, str], now: dt.datetime, cleaned: list[str] | None = 
     return Result(key=key, backup_age_hours=age, phases=phases, size=size, rto_hours=rto, rows=rows)
 
 
+def evidence(env: Mapping[str, str], now: dt.datetime, result: Result | None, failure: str | None) -> str:
+    """The drill's record in the bucket, and its metric when it passed; returns the record's key."""
+    passed = failure is None and result is not None and result.seconds <= result.rto_hours * 3600
+    reason = failure or (None if passed else "over the RTO")
+    record = {
+        "at": now.isoformat(timespec="seconds"),
+        "outcome": "passed" if passed else "failed",
+        "reason": reason,
+        "backup": result.key if result else None,
+        "backupAgeHours": round(result.backup_age_hours, 2) if result else None,
+        "rpoHours": int(env.get("RPO_HOURS", "24")),
+        "tables": result.rows if result else {},
+        "seconds": round(result.seconds, 1) if result else None,
+        "phases": {p: round(t, 1) for p, t in result.phases.items()} if result else {},
+        "rtoHours": int(env.get("RTO_HOURS", "4")),
+    }
+    bucket = setting(env, "BACKUP_BUCKET")
+    key = f"{env.get('DRILL_RECORDS_PREFIX', RECORDS)}{now:%Y%m%dT%H%M%SZ}.json"
+    Doing.now = f"writing the drill record {key} (PutObject)"
+    try:
+        s3_client(env).put_object(
+            Bucket=bucket, Key=key, Body=json.dumps(record, indent=2).encode(), ContentType="application/json"
+        )
+    except Exception as exc:
+        raise s3_error(exc, bucket, "PutObject") from None
+    if passed:
+        Doing.now = f"publishing {METRIC_NAME} (PutMetricData)"
+        publish_metric(env, METRIC_NAME)
+    return key
+
+
 def main(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     Doing.reset()
     cleaned: list[str] = []
+    now = dt.datetime.now(dt.UTC)
+    result: Result | None = None
+    failure: str | None = None
     try:
         # the drill has failed the RTO by the time it exceeds it, so that is its deadline
         with signals_and_deadline(int(env.get("RTO_HOURS", "4")) * 3600):
-            result = drill(env, dt.datetime.now(dt.UTC), cleaned)
+            try:
+                result = drill(env, now, cleaned)
+            except JobError as exc:
+                failure = str(exc)
+            key = evidence(env, now, result, failure)
     except Stopped as stop:
         what = "pg_restore stopped, the scratch database dropped"
         print(f"restore drill stopped by {stop.name}: {what}", file=sys.stderr)
         return stop.exit_code
     except JobError as exc:
-        print(f"restore drill failed: {exc}", file=sys.stderr)
+        print(f"restore drill failed: {failure + '; and ' if failure else ''}{exc}", file=sys.stderr)
         return 1
     finally:
         if cleaned:
             print(f"dropped scratch databases a killed drill left behind: {', '.join(cleaned)}", file=sys.stderr)
-    print(result.report())
+    if failure is not None or result is None:
+        print(
+            f"restore drill failed: {failure}; recorded at s3://{setting(env, 'BACKUP_BUCKET')}/{key}", file=sys.stderr
+        )
+        return 1
+    print(f"{result.report()}; recorded at s3://{setting(env, 'BACKUP_BUCKET')}/{key}")
     return 0 if result.seconds <= result.rto_hours * 3600 else 1
 
 

@@ -43,6 +43,8 @@ def drill_env(pg: Postgres, s3: S3, **extra: str) -> dict[str, str]:
         "DRILL_TABLES": "users:created_at,courses",
         "RPO_HOURS": "24",
         "RTO_HOURS": "4",
+        "APP": "learning-accelerator",  # the RestoreDrillSucceeded metric's dimensions
+        "ENVIRONMENT": "production",
     }
     return {**pg.env("postgres"), **s3.env(), **settings, **extra}
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.backups.config import FlyTrust, Trust
+from components.backups.config import DRILLS, FlyTrust, Trust
 from components.database.config import PostgresConfig
 from components.shared.policies import Statement, document
 from components.shared.roles import bounded, role_arn
@@ -138,10 +138,20 @@ def reader_policy(bucket_arn: str, kms_key_arn: str | None) -> str:
             "Action": ["s3:GetObject", "s3:GetObjectVersion"],
             "Resource": f"{bucket_arn}/*",
         },
+        # jobs/restore_drill.py's evidence: a record per drill under drills/ (no overwrite of a backup, no
+        # delete), and its RestoreDrillSucceeded metric (PutMetricData has no resource-level permissions)
+        {"Sid": "RecordDrills", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/{DRILLS}*"},
+        {"Sid": "PublishDrillMetric", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
     ]
     if kms_key_arn:
+        # GenerateDataKey: the drill's record is written under the bucket's SSE-KMS default
         statements.append(
-            {"Sid": "DecryptBackups", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": kms_key_arn}
+            {
+                "Sid": "DecryptBackups",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": kms_key_arn,
+            }
         )
     return document(statements)
 

@@ -12,6 +12,10 @@ RoleArn = Annotated[str, StringConstraints(pattern=r"^arn:aws:iam::\d{12}:role/[
 OrgId = Annotated[str, StringConstraints(pattern=r"^o-[a-z0-9]{10,32}$")]
 
 
+DRILLS = "drills/"  # where restore drills leave their records (jobs/restore_drill.py RECORDS)
+DRILL_RECORD_DAYS = 400  # a year of quarterly drills and a quarter more, whatever the backups' retention
+
+
 class GithubTrust(Model):
     repository: RepoSlug
     branch: GitRef | None = None
@@ -110,6 +114,8 @@ class BackupsConfig(Model):
     @model_validator(mode="after")
     def _fits_lifecycle(self) -> BackupsConfig:
         problems = []
+        if self.prefix.startswith(DRILLS):
+            problems.append(("prefix", f"{self.prefix!r}: {DRILLS} holds the restore drills' records"))
         if self.transition is not None:
             t = self.transition
             if t.days >= self.retention_days:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.backups.config import BackupsConfig, Transition
+from components.backups.config import DRILL_RECORD_DAYS, DRILLS, BackupsConfig, Transition
 from components.backups.hardened_bucket import AccessLogSource, HardenedBucket, HardenedBucketArgs, ObjectLockArgs
 from components.shared.policies import Statement, document
 from components.shared.roles import bounded
@@ -32,13 +32,13 @@ class BackupStorageArgs:
 
 
 def expiry_rule(
-    rule_id: str, days: int, noncurrent_days: int, transition: Transition | None = None
+    rule_id: str, days: int, noncurrent_days: int, transition: Transition | None = None, prefix: str = ""
 ) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
     """Expire current objects, then their noncurrent versions; never keep half-finished uploads."""
     return aws.s3.BucketLifecycleConfigurationRuleArgs(
         id=rule_id,
         status="Enabled",
-        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
         expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
         noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
             noncurrent_days=noncurrent_days
@@ -57,7 +57,12 @@ def expiry_rule(
 
 
 def backup_lifecycle(cfg: BackupsConfig) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-    return [expiry_rule("expire-backups", cfg.retention_days, cfg.noncurrent_version_days, cfg.transition)]
+    """Backups under their prefix for the retention; the drills' records for longer, since the audit's
+    quarterly-drill control looks back past any retention of backups."""
+    return [
+        expiry_rule("expire-backups", cfg.retention_days, cfg.noncurrent_version_days, cfg.transition, cfg.prefix),
+        expiry_rule("expire-drill-records", DRILL_RECORD_DAYS, cfg.noncurrent_version_days, prefix=DRILLS),
+    ]
 
 
 def log_lifecycle(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:

@@ -14,8 +14,9 @@ import shutil
 import subprocess
 
 from components.database.config import PostgresConfig
+from components.shared.stack import environment_of_stack
 from jobs.common import JobError, signals_and_deadline
-from jobs.restore_drill import drill
+from jobs.restore_drill import drill, evidence
 from ops.offline.stackfile import StackFile
 
 
@@ -54,13 +55,25 @@ def restore_drill(stack_file: StackFile, bucket: str | None, target_url: str | N
     prefix = (config.get("platform:backups") or {}).get("prefix", "postgres/")
     env = {
         **os.environ,
+        "APP": str(config.get("platform:app")),
+        "ENVIRONMENT": environment_of_stack(stack_file.stack),
         "DRILL_DATABASE_URL": target,
         "BACKUP_BUCKET": bucket or bucket_from_pulumi(stack_file.stack),
         "BACKUP_PREFIX": prefix,
         **pg.restore_drill.job_env(pg.schema_name),
     }
+    # the same evidence as the scheduled drill: a record in the bucket, passed or failed, and the metric
+    result, failure = None, None
     try:
         with signals_and_deadline(pg.restore_drill.rto_hours * 3600):
-            return drill(env, now).report()
+            try:
+                result = drill(env, now)
+            except JobError as exc:
+                failure = str(exc)
+            key = evidence(env, now, result, failure)
     except JobError as exc:
-        raise DrillError(str(exc)) from None
+        raise DrillError(f"{failure + '; and ' if failure else ''}{exc}") from None
+    where = f"recorded at s3://{env['BACKUP_BUCKET']}/{key}"
+    if failure is not None or result is None:
+        raise DrillError(f"{failure}; {where}")
+    return f"{result.report()}; {where}"

@@ -32,7 +32,9 @@ def test_writer_can_only_put_under_its_prefix_and_reader_only_read(prod: Synth) 
             "Action": ["s3:GetObject", "s3:GetObjectVersion"],
             "Resource": f"{bucket_arn}/*",
         },
-        {"Sid": "DecryptBackups", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
+        {"Sid": "RecordDrills", "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{bucket_arn}/drills/*"},
+        {"Sid": "PublishDrillMetric", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+        {"Sid": "DecryptBackups", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key},
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +59,12 @@ def world(servers: tuple[Postgres, EnforcingAws], declared: dict[str, Any]) -> d
     )
     # KMS picks a key's ID at creation: the declared policies name moto's key in place of the plan's
     key = aws.client("kms").create_key(Description="general")["KeyMetadata"]["Arn"]
+    admin.put_bucket_encryption(  # the bucket's default, as HardenedBucket declares it in production
+        Bucket=declared["bucket"],
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}]
+        },
+    )
     return {
         "pg": pg,
         "aws": aws,
@@ -156,18 +163,84 @@ def test_a_failed_dump_aborts_its_upload_as_the_writer(world: dict[str, Any]) ->
     assert admin.list_objects_v2(Bucket=bucket, Prefix=PREFIX).get("KeyCount", 0) == before
 
 
-def test_the_restore_drill_runs_as_the_declared_reader(world: dict[str, Any]) -> None:
+DRILL = {"DRILL_TABLES": "users:created_at,courses", "RPO_HOURS": "24", "RTO_HOURS": "4"}
+STACK = {"APP": "learning-accelerator", "ENVIRONMENT": "production"}
+
+
+def drill_records(world: dict[str, Any]) -> list[dict[str, Any]]:
+    admin = world["aws"].client("s3")
+    listed = admin.list_objects_v2(Bucket=world["bucket"], Prefix="drills/").get("Contents", [])
+    return [
+        {"key": o["Key"], **json.loads(admin.get_object(Bucket=world["bucket"], Key=o["Key"])["Body"].read())}
+        for o in sorted(listed, key=lambda o: o["Key"])
+    ]
+
+
+def drills_counted(world: dict[str, Any]) -> float:
+    stats = (
+        world["aws"]
+        .client("cloudwatch")
+        .get_metric_statistics(
+            Namespace="Platform/Backups",
+            MetricName="RestoreDrillSucceeded",
+            Dimensions=[{"Name": "App", "Value": STACK["APP"]}, {"Name": "Environment", "Value": STACK["ENVIRONMENT"]}],
+            StartTime=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1),
+            EndTime=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+            Period=3600,
+            Statistics=["Sum"],
+        )
+    )
+    return float(sum(p["Sum"] for p in stats["Datapoints"]))
+
+
+def test_the_restore_drill_runs_as_the_declared_reader_and_leaves_its_evidence(world: dict[str, Any]) -> None:
     assert backup_as_writer(world).returncode == 0
-    settings = {
-        "DRILL_DATABASE_URL": world["pg"].url("postgres"),
-        "DRILL_TABLES": "users:created_at,courses",
-        "RPO_HOURS": "24",
-        "RTO_HOURS": "4",
-    }
+    settings = {"DRILL_DATABASE_URL": world["pg"].url("postgres"), **DRILL, **STACK}
+    before = drill_records(world)
     done = job("restore_drill", job_env(world, world["reader"], **settings))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.rstrip().endswith("within the RTO of 4 h; users: 40 rows, courses: 1 rows")
+    (record,) = [r for r in drill_records(world) if r not in before]
+    assert done.stdout.rstrip().endswith(
+        f"within the RTO of 4 h; users: 40 rows, courses: 1 rows; recorded at s3://{world['bucket']}/{record['key']}"
+    )
+    assert re.fullmatch(r"drills/\d{8}T\d{6}Z\.json", record["key"])
+    assert {k: record[k] for k in ("outcome", "reason", "rpoHours", "rtoHours", "tables")} == {
+        "outcome": "passed",
+        "reason": None,
+        "rpoHours": 24,
+        "rtoHours": 4,
+        "tables": {"users": 40, "courses": 1},
+    }
+    assert record["backup"].startswith(PREFIX) and 0 <= record["backupAgeHours"] < 1
+    assert list(record["phases"]) == ["find", "download and restore", "checks"]
+    assert drills_counted(world) == 1
+    # the record is written under the bucket's SSE-KMS default, with the declared key
+    head = world["aws"].client("s3").head_object(Bucket=world["bucket"], Key=record["key"])
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", world["key"])
     reader, bucket = world["aws"].client("s3", world["reader"]), world["bucket"]
     key = world["aws"].client("s3").list_objects_v2(Bucket=bucket, Prefix=PREFIX)["Contents"][0]["Key"]
+    # the reader may add a record, and nothing else: no backup, no overwrite of a dump, no delete
     assert denied(lambda: reader.put_object(Bucket=bucket, Key=f"{PREFIX}forged.dump", Body=b"x")) == "AccessDenied"
+    assert denied(lambda: reader.put_object(Bucket=bucket, Key=key, Body=b"x")) == "AccessDenied"
     assert denied(lambda: reader.delete_object(Bucket=bucket, Key=key)) == "AccessDenied"
+    assert denied(lambda: reader.delete_object(Bucket=bucket, Key=record["key"])) == "AccessDenied"
+
+
+def test_a_failed_drill_records_its_failure_and_counts_nothing(world: dict[str, Any]) -> None:
+    assert backup_as_writer(world).returncode == 0
+    counted = drills_counted(world)
+    before = drill_records(world)
+    settings = {"DRILL_DATABASE_URL": world["pg"].url("postgres"), **DRILL, **STACK, "DRILL_TABLES": "missing_table"}
+    done = job("restore_drill", job_env(world, world["reader"], **settings))
+    assert done.returncode == 1
+    (record,) = [r for r in drill_records(world) if r not in before]
+    assert done.stderr.strip() == (
+        "restore drill failed: table missing_table is missing from the restored copy; "
+        f"recorded at s3://{world['bucket']}/{record['key']}"
+    )
+    assert (record["outcome"], record["reason"], record["tables"]) == (
+        "failed",
+        "table missing_table is missing from the restored copy",
+        {},
+    )
+    assert drills_counted(world) == counted

@@ -9,15 +9,24 @@ from ops.offline.synth import ACCOUNT_ID, Synth
 from tests.helpers import BUCKET, BUCKET_POLICY, LIFECYCLE, LOGGING, ROLE, ROLE_POLICY, SynthFn, parent_name, statements
 
 # Runbook 002: 30 days, noncurrent versions too; half-finished uploads never linger.
+# The restore drills' records (drills/) stay 400 days: a year of quarterly drills for the audit.
 BACKUP_RULES = [
     {
         "id": "expire-backups",
         "status": "Enabled",
-        "filter": {"prefix": ""},
+        "filter": {"prefix": "postgres/"},
         "expiration": {"days": 30},
         "noncurrentVersionExpiration": {"noncurrentDays": 30},
         "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
-    }
+    },
+    {
+        "id": "expire-drill-records",
+        "status": "Enabled",
+        "filter": {"prefix": "drills/"},
+        "expiration": {"days": 400},
+        "noncurrentVersionExpiration": {"noncurrentDays": 30},
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+    },
 ]
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
@@ -227,10 +236,10 @@ def test_kms_encryption_option_uses_the_stack_key_with_bucket_keys(synth: SynthF
         "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
         "Resource": key_arn,
     }
-    assert statements(s.get(ROLE_POLICY, "backup-access-reader"))[2] == {
+    assert statements(s.get(ROLE_POLICY, "backup-access-reader"))[4] == {
         "Sid": "DecryptBackups",
         "Effect": "Allow",
-        "Action": "kms:Decrypt",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],  # GenerateDataKey: the drill's record
         "Resource": key_arn,
     }
     # the key policy lets account principals use the key through S3 only

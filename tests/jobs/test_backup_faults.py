@@ -245,7 +245,7 @@ def test_the_metric_succeeds_on_a_later_attempt() -> None:
     slept: list[float] = []
     env = {"APP": "la", "ENVIRONMENT": "production"}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("jobs.pg_backup.aws_client", lambda *_: Flaky())
+        patch.setattr("jobs.common.aws_client", lambda *_: Flaky())
         publish_success(env, sleep=slept.append)
     assert (len(calls), slept) == (3, [2, 4])
     assert calls[-1]["Namespace"] == "Platform/Backups"

@@ -28,6 +28,8 @@ from tests.backup_helpers import (
 )
 from tests.servers import S3, Postgres, moto_server
 
+RECORDED = r"recorded at s3://la-backups/drills/\d{8}T\d{6}Z\.json"  # the drill's evidence (jobs/restore_drill.py)
+
 pytestmark = pytest.mark.integration
 
 
@@ -58,7 +60,9 @@ def test_round_trip_dump_upload_restore_verify(pg: Postgres, s3: S3, app_db: str
     # the time set against the RTO is the sum of every phase, the download included
     phases = r" bytes\) in [0-9.]+ s \(find [0-9.]+ s, download and restore [0-9.]+ s, checks [0-9.]+ s\)"
     assert re.search(phases, drilled.stdout)
-    assert drilled.stdout.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
+    assert re.search(
+        r"within the RTO of 4 h; users: 250 rows, courses: 2 rows; " + RECORDED + "$", drilled.stdout.rstrip()
+    )
     assert scratch_databases(pg) == []
 
 
@@ -122,15 +126,15 @@ def test_a_backup_older_than_the_rpo_fails_the_drill(pg: Postgres, s3: S3, app_d
     assert done.stderr.startswith(
         f"restore drill failed: the newest backup, {old_prefix}2026-11-01/{APP_DB}-20261101T020000Z.dump, is "
     )
-    assert done.stderr.rstrip().endswith("h old: older than the RPO of 24 h")
+    assert re.search(r"h old: older than the RPO of 24 h; " + RECORDED + "$", done.stderr.rstrip())
 
 
 def test_the_scratch_database_is_dropped_when_a_check_fails(pg: Postgres, s3: S3, app_db: str) -> None:
     assert job("pg_backup", backup_env(pg, s3)).returncode == 0
     done = job("restore_drill", drill_env(pg, s3, DRILL_TABLES="users:created_at,missing_table"))
-    assert (done.returncode, done.stderr.strip()) == (
-        1,
-        "restore drill failed: table missing_table is missing from the restored copy",
+    assert done.returncode == 1
+    assert re.fullmatch(
+        r"restore drill failed: table missing_table is missing from the restored copy; " + RECORDED, done.stderr.strip()
     )
     assert scratch_databases(pg) == []
 
@@ -155,7 +159,7 @@ def test_ops_restore_drill_reads_the_stack_file_and_reports_against_the_rto(
     out, err = capsys.readouterr()
     assert code == 0, err
     # the prod stack file's checks: users (with created_at) and courses; RTO 4 h from runbook 002
-    assert out.rstrip().endswith("within the RTO of 4 h; users: 250 rows, courses: 2 rows")
+    assert re.search(r"within the RTO of 4 h; users: 250 rows, courses: 2 rows; " + RECORDED + "$", out.rstrip())
     assert scratch_databases(pg) == []
     monkeypatch.delenv("DRILL_DATABASE_URL", raising=False)
     code = ops_main(["restore-drill", str(stack), "--bucket", BUCKET])
