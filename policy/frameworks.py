@@ -63,6 +63,9 @@ MAPPINGS: dict[str, Mapping] = {
     "backups-replicated": Mapping(
         ("A1.2",), ("8.13",), "high", "Keep backups.replication on, to a second region (the production default)."
     ),
+    "restore-drills-passed": Mapping(
+        ("A1.2",), ("8.13",), "high", "Run `uv run ops restore-drill <stack>`, or schedule restoreDrill.schedule."
+    ),
     "secrets-within-period": Mapping(
         ("CC6.1",), ("5.17",), "high", "Rotate it: `uv run ops rotate <stack> <SECRET>`, reviewed and applied."
     ),

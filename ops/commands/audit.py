@@ -1,8 +1,9 @@
 """`ops audit <stack|path> [--json]`: the evidence an auditor asks for, each fact tagged with its source.
 
 Sources: `code` is the offline plan of the stack file and the program (what `pulumi up` would declare);
-`git` is the repository's history. The report's identity (commit, uncommitted changes, generation time,
-the date judged on) opens it; a mandatory control that fails makes the command exit 3.
+`git` is the repository's history; `live`, with --live, the AWS account (ops.commands.audit_live). The
+report's identity (commit, uncommitted changes, generation time, the date judged on) opens it; a
+mandatory control that fails makes the command exit 3.
 """
 
 from __future__ import annotations
@@ -247,13 +248,21 @@ def lenient(stack_file: StackFile) -> StackFile:
     return dataclasses.replace(stack_file, config=config)
 
 
-def audit(stack_file: StackFile, today: dt.date, override: bool = False) -> dict[str, Any]:
+def audit(
+    stack_file: StackFile, today: dt.date, override: bool = False, live: bool = False, bucket: str | None = None
+) -> dict[str, Any]:
     judged = lenient(stack_file)
     cfg = config_of(judged, today)
     synth = synthesize_file(judged, today)
     repo = repository_of(stack_file.path)
     shown = str(stack_file.path.resolve().relative_to(repo)) if repo else str(stack_file.path)
     controls = plan_controls(synth) + config_controls(cfg, today)
+    evidence: dict[str, Any] | None = None
+    if live:
+        from ops.commands.audit_live import live_evidence
+
+        evidence, more = live_evidence(cfg, synth, bucket)
+        controls += more
     failed = [c for c in controls if c["status"] == "fail"]
     bootstrap = roles(synthesize_file(read(BOOTSTRAP, "ci"))) if BOOTSTRAP.exists() else []
     return {
@@ -277,4 +286,5 @@ def audit(stack_file: StackFile, today: dt.date, override: bool = False) -> dict
         # a stack file outside git has no history to show
         "history": history(repo, shown) if repo else [],
         "lateRecords": late_records(repo, shown, cfg) if repo else [],
+        "live": evidence,
     }

@@ -26,6 +26,47 @@ def _roles(title: str, roles: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _live(live: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "## Live evidence (read from the AWS account)",
+        "",
+        "| key | region | rotation | rotations | last | source |",
+    ]
+    lines += ["|---|---|---|---|---|---|"]
+    for k in live["keys"]:
+        if "error" in k:
+            lines.append(f"| {k['alias']} | - | {k['error']} | - | - | live |")
+        else:
+            on = "enabled" if k["rotationEnabled"] else "OFF"
+            lines.append(
+                f"| {k['alias']} | {k['region']} | {on} | {k['rotations']} | {k['lastRotation'] or '-'} | live |"
+            )
+    if "backups" in live:
+        b = live["backups"]
+        lines += ["", f"Backups in `{b['bucket']}` ({b['region']}) [live]:", ""]
+        if "error" in b:
+            lines.append(f"- {b['error']}")
+        for o in b.get("newest", []):
+            rpo = "within the RPO" if o["withinRpo"] else "OLDER THAN THE RPO"
+            lines.append(
+                f"- `{o['key']}`: {o['ageHours']} h old ({rpo}), {o['bytes']} bytes, {o['encryption']} "
+                f"{o['kmsKey'] or ''}, replication {o['replication'] or '-'}"
+            )
+        lines += [f"- object lock: {_j(b.get('objectLock'))}", f"- replication: {_j(b.get('replication'))}"]
+        lines += ["", "Restore drills [live]:", ""]
+        lines += [
+            f"- {d['at']}: {d['outcome']}" + (f" ({d['reason']})" if d.get("reason") else "") + f", `{d['key']}`"
+            for d in live["drills"]
+        ] or ["- none recorded"]
+    if "freshnessAlarm" in live:
+        a = live["freshnessAlarm"]
+        lines += ["", f"Backup-freshness alarm `{a['alarm']}` [live]: {a.get('state', a.get('error'))}"]
+        if "since" in a:
+            lines[-1] += f" since {a['since']}; history: {_j(a['history'])}"
+    return lines
+
+
 def as_markdown(report: dict[str, Any]) -> str:
     r, s = report["report"], report["summary"]
     dirty = {True: "yes", False: "no", None: "-"}[r["uncommittedChanges"]]
@@ -36,7 +77,8 @@ def as_markdown(report: dict[str, Any]) -> str:
         f"- Generated at {r['generatedAt']}; judged on {r['judgedOn']}"
         + (f" (`--today {r['todayOverride']}`)" if r["todayOverride"] else ""),
         "- Sources: `code` is the offline plan of the stack file and the program (what `pulumi up` would "
-        "declare; no cloud was read), `git` the repository's history.",
+        "declare), `git` the repository's history"
+        + (", `live` the AWS account, read-only." if report.get("live") else "; no cloud was read."),
         "",
         "## Summary",
         "",
@@ -97,6 +139,8 @@ def as_markdown(report: dict[str, Any]) -> str:
             f"| {h['date'][:10]} | {h['author']} | {h['commit']} | {pr} | {h['subject'][:72]} | {', '.join(kinds)} | "
             f"{h['source']} |"
         )
+    if report.get("live"):
+        lines += _live(report["live"])
     if report["lateRecords"]:
         lines += ["", "### Rotation records committed after the date they claim", ""]
         lines += [
