@@ -88,6 +88,8 @@ def parser() -> Parser:
     a.add_argument("--today", type=_past, help="judge secrets' ages on this past date (default: today)")
     a.add_argument("--live", action="store_true", help="also read the AWS account, read-only, with your credentials")
     a.add_argument("--bucket", help="with --live: the backup bucket (default: pulumi stack output backupBucket)")
+    a.add_argument("--state", type=Path, metavar="FILE", help="`pulumi stack export`: judge the deployed stack too")
+    a.add_argument("--history", type=Path, metavar="FILE", help="`pulumi stack history --json`: each update")
     r = command("rotate", "rotate secrets: a one-line change to the stack file, reviewed as a diff", _exits(0, 1))
     r.add_argument("secrets", nargs="*", metavar="SECRET", help="the secrets to rotate")
     r.add_argument("--due", action="store_true", help="also every secret past its rotation period")
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "diff":
         return _loaded(args.stack, lambda f: _diff(f, args.ref, args.json, today or dt.date.today(), args.full))
     if args.command == "audit":
-        return _loaded(args.stack, lambda f: _audit(f, args.json, today, args.live, args.bucket))
+        return _loaded(args.stack, lambda f: _audit(f, args.json, today, args))
     if args.command == "verify":
         return _loaded(args.stack, lambda f: _verify(f, args.via, args.json))
     if args.command == "restore-drill":
@@ -184,17 +186,26 @@ def _rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _audit(stack_file: StackFile, as_json: bool, today: dt.date | None, live: bool, bucket: str | None) -> int:
+def _audit(stack_file: StackFile, as_json: bool, today: dt.date | None, args: argparse.Namespace) -> int:
     from ops.commands.audit import audit
     from ops.commands.audit_markdown import as_markdown
     from ops.commands.drill import DrillError, bucket_from_pulumi
 
+    bucket = args.bucket
     try:
-        if live and bucket is None and "platform:backups" in stack_file.config:
+        if args.live and bucket is None and "platform:backups" in stack_file.config:
             bucket = bucket_from_pulumi(stack_file.stack)
-    except DrillError as exc:
+        report = audit(
+            stack_file,
+            today or dt.date.today(),
+            override=today is not None,
+            live=args.live,
+            bucket=bucket,
+            state=args.state,
+            history_file=args.history,
+        )
+    except (DrillError, ValueError, OSError) as exc:
         return fail(str(exc))
-    report = audit(stack_file, today or dt.date.today(), override=today is not None, live=live, bucket=bucket)
     print(json.dumps(report, indent=2) + "\n" if as_json else as_markdown(report), end="")
     return 3 if report["summary"]["mandatoryFailed"] else 0
 

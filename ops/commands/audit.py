@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from components.shared.stack import StackConfig
+from ops.commands.audit_access import logins, roles
 from ops.commands.audit_history import history, late_records
 from ops.commands.policy_check import resources
 from ops.offline.at_ref import repository_of
@@ -140,70 +141,6 @@ def secrets(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
     return out
 
 
-def _statements(document: str) -> list[dict[str, Any]]:
-    parsed = json.loads(document)
-    statements = parsed.get("Statement", [])
-    return statements if isinstance(statements, list) else [statements]
-
-
-def roles(synth: Synth) -> list[dict[str, Any]]:
-    """Each role: who may assume it, under what condition, and what it may do, from its inline policies
-    (actions by resource) and its managed policies (named)."""
-    inline: dict[str, list[dict[str, Any]]] = {}
-    for p in synth.of_type("aws:iam/rolePolicy:RolePolicy"):
-        for s in _statements(p.inputs["policy"]):
-            inline.setdefault(str(p.inputs["role"]), []).append(
-                {
-                    "effect": s.get("Effect"),
-                    "actions": s.get("Action") or s.get("NotAction"),
-                    "resources": s.get("Resource"),
-                }
-            )
-    managed: dict[str, list[str]] = {}
-    for a in synth.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
-        managed.setdefault(str(a.inputs["role"]), []).append(str(a.inputs["policyArn"]))
-    out = []
-    for role in sorted(synth.of_type("aws:iam/role:Role"), key=lambda r: r.name):  # registration order varies
-        name = role.inputs.get("name") or role.outputs.get("name")
-        trust = [
-            {"principal": s.get("Principal"), "action": s.get("Action"), "condition": s.get("Condition")}
-            for s in _statements(role.inputs["assumeRolePolicy"])
-        ]
-        out.append(
-            {
-                "role": name,
-                "resource": role.name,
-                "trust": trust,
-                "permissions": inline.get(str(name), []),
-                "managedPolicies": sorted(managed.get(str(name), [])),
-                "boundary": role.inputs.get("permissionsBoundary"),
-                "source": CODE,
-            }
-        )
-    return out
-
-
-def logins(synth: Synth) -> list[dict[str, Any]]:
-    """Each PostgreSQL login: the group roles it is in, and what it may do per schema through them."""
-    pg_roles = {r.inputs["name"]: r.inputs for r in synth.of_type("postgresql:index/role:Role")}
-    grants: dict[str, list[dict[str, Any]]] = {}
-    for t in ("postgresql:index/grant:Grant", "postgresql:index/defaultPrivileges:DefaultPrivileges"):
-        for g in synth.of_type(t):
-            i = g.inputs
-            future = "future " if t.endswith("DefaultPrivileges") else ""
-            grants.setdefault(i["role"], []).append(
-                {"on": f"{future}{i['objectType']}", "schema": i.get("schema"), "privileges": sorted(i["privileges"])}
-            )
-    out = []
-    for name, inputs in sorted(pg_roles.items()):
-        if not inputs.get("login"):
-            continue
-        via = sorted(inputs.get("roles") or [])
-        rows = [dict(g, via=r) for r in [name, *via] for g in grants.get(r, [])]
-        out.append({"login": name, "memberOf": via, "grants": sorted(rows, key=json.dumps), "source": CODE})
-    return out
-
-
 def recovery(cfg: StackConfig) -> dict[str, Any]:
     b, pg = cfg.backups, cfg.postgres
     drill = pg.restore_drill if pg else None
@@ -249,7 +186,13 @@ def lenient(stack_file: StackFile) -> StackFile:
 
 
 def audit(
-    stack_file: StackFile, today: dt.date, override: bool = False, live: bool = False, bucket: str | None = None
+    stack_file: StackFile,
+    today: dt.date,
+    override: bool = False,
+    live: bool = False,
+    bucket: str | None = None,
+    state: Path | None = None,
+    history_file: Path | None = None,
 ) -> dict[str, Any]:
     judged = lenient(stack_file)
     cfg = config_of(judged, today)
@@ -263,6 +206,12 @@ def audit(
 
         evidence, more = live_evidence(cfg, synth, bucket)
         controls += more
+    from ops.commands import audit_state
+    from ops.commands.plan import as_json
+
+    deployed = audit_state.deployed(audit_state.read_state(state), json.loads(as_json(synth))) if state else None
+    if deployed is not None:
+        controls += [c for c in deployed["controls"] if c["status"] == "fail"]  # the deployed stack's findings
     failed = [c for c in controls if c["status"] == "fail"]
     bootstrap = roles(synthesize_file(read(BOOTSTRAP, "ci"))) if BOOTSTRAP.exists() else []
     return {
@@ -287,4 +236,6 @@ def audit(
         "history": history(repo, shown) if repo else [],
         "lateRecords": late_records(repo, shown, cfg) if repo else [],
         "live": evidence,
+        "deployed": deployed,
+        "updates": audit_state.updates(history_file, repo) if history_file else None,
     }

@@ -67,6 +67,19 @@ def _live(live: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _deployed(d: dict[str, Any]) -> list[str]:
+    failed = [c for c in d["controls"] if c["status"] == "fail"]
+    lines = ["", "## The deployed stack (pulumi stack export)", ""]
+    lines += [f"- {d['resources']} deployed resources; {len(failed)} control(s) fail on them [state]"]
+    lines += [f"- `{c['id']}` fails: {_j(c['failures'])} [state]" for c in failed]
+    lines += ["", "Drift between the code and the deployed stack [state]:", ""]
+    lines += [
+        f"- {x['resource']}: {x['what']}" + (f" ({', '.join(x['fields'])})" if x["fields"] else "") for x in d["drift"]
+    ]
+    lines += [] if d["drift"] else ["- none"]
+    return lines
+
+
 def as_markdown(report: dict[str, Any]) -> str:
     r, s = report["report"], report["summary"]
     dirty = {True: "yes", False: "no", None: "-"}[r["uncommittedChanges"]]
@@ -141,6 +154,23 @@ def as_markdown(report: dict[str, Any]) -> str:
         )
     if report.get("live"):
         lines += _live(report["live"])
+    if report.get("deployed"):
+        lines += _deployed(report["deployed"])
+    if report.get("updates") is not None:
+        lines += [
+            "",
+            "## Updates (pulumi stack history)",
+            "",
+            "| version | kind | started | result | changes | commit | flags | source |",
+        ]
+        lines += ["|---|---|---|---|---|---|---|---|"]
+        for u in report["updates"]:
+            changes = ", ".join(f"{k} {v}" for k, v in sorted(u["resourceChanges"].items())) or "-"
+            commit = f"`{u['commit'][:12]}` {u['commitSubject'] or ''}".strip() if u["commit"] else "-"
+            lines.append(
+                f"| {u['version']} | {u['kind']} | {u['startTime']} | {u['result']} | {changes} | {commit} | "
+                f"{'; '.join(u['flags']) or '-'} | state |"
+            )
     if report["lateRecords"]:
         lines += ["", "### Rotation records committed after the date they claim", ""]
         lines += [

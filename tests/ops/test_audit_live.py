@@ -104,7 +104,7 @@ def boto(server: S3, service: str, region: str) -> Any:
 
 
 def record(s3: Any, at: dt.datetime, outcome: str, reason: str | None = None) -> None:
-    body = {"at": at.isoformat(timespec="seconds"), "outcome": outcome, "reason": reason, "tables": {}}
+    body: dict[str, Any] = {"at": at.isoformat(timespec="seconds"), "outcome": outcome, "reason": reason, "tables": {}}
     s3.put_object(Bucket=BUCKET, Key=f"drills/{at:%Y%m%dT%H%M%SZ}.json", Body=json.dumps(body).encode())
 
 
