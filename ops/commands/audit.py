@@ -120,11 +120,17 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
     return out
 
 
-def secrets(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
+def secrets(cfg: StackConfig, today: dt.date, stack_file: StackFile | None = None) -> list[dict[str, Any]]:
+    from ops.commands.rotate import unchanged_values
+
+    unchanged = set(unchanged_values(stack_file)) if stack_file else set()
     out = []
     for name, item in (cfg.secrets.items if cfg.secrets else {}).items():
         due = item.due()
         status = "on demand" if due is None else "stale" if today > due else "ok"
+        # a provided secret's last bump recorded the fingerprint of the value it replaced: did the value change?
+        replaced = item.rotation.replaces
+        changed = None if item.kind != "provided" or replaced is None else name not in unchanged
         out.append(
             {
                 "name": name,
@@ -134,7 +140,8 @@ def secrets(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
                 "ageDays": (today - item.last_rotated).days,
                 "rotationDays": item.rotation_days,
                 "due": due.isoformat() if due else None,
-                "status": status,
+                "status": "bumped, value unchanged" if changed is False else status,
+                "valueChanged": changed,
                 "source": CODE,
             }
         )
@@ -227,7 +234,7 @@ def audit(
             "advisoryFailed": sum(c["level"] == "advisory" for c in failed),
         },
         "controls": controls,
-        "secrets": secrets(cfg, today),
+        "secrets": secrets(cfg, today, stack_file),
         "roles": roles(synth),
         "bootstrapRoles": bootstrap,
         "logins": logins(synth),

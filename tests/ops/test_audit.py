@@ -268,3 +268,27 @@ def test_a_production_database_without_backups_or_drill_fails_unless_the_file_sa
     prod = drilled(load_with("prod", {}))
     assert prod is not None and prod["status"] == "pass"
     assert drilled(load_with("staging", {})) is None
+
+
+def test_a_provided_secrets_bump_says_whether_its_value_changed(tmp_path: Path) -> None:
+    """The fingerprint `ops rotate` records of the value a provided secret's bump replaces."""
+    from ops.commands.rotate import rotate
+    from tests.helpers import TODAY, copy_stack_files
+
+    project = copy_stack_files(tmp_path)
+    path = project / "Pulumi.staging.yaml"
+    path.write_text(
+        path.read_text().replace("config:\n", 'config:\n  platform:OPENAI_API_KEY:\n    secure: "v1:a"\n', 1)
+    )
+    rotate("staging", ["OPENAI_API_KEY"], due=False, on=TODAY, root=project)
+
+    def openai() -> dict[str, Any]:
+        return next(s for s in report_of(path, TODAY.isoformat())["secrets"] if s["name"] == "OPENAI_API_KEY")
+
+    assert (openai()["valueChanged"], openai()["status"]) == (False, "bumped, value unchanged")
+    path.write_text(path.read_text().replace('secure: "v1:a"', 'secure: "v1:b"'))
+    assert (openai()["valueChanged"], openai()["status"]) == (True, "on demand")
+    assert (
+        next(s for s in report_of(path, TODAY.isoformat())["secrets"] if s["name"] == "SECRET_KEY")["valueChanged"]
+        is None
+    )
