@@ -1,0 +1,56 @@
+"""A new user's first minutes: fresh clone -> first offline plan, and fresh clone -> `bash .ci/run`, with the
+README's commands exactly as written, in a clone of this checkout's HEAD.
+
+uv's cache is a new, empty directory for each clone, so the figures include every download (cold cache),
+as on a machine that has never run uv. Usage:
+    uv run python bench/fresh_clone_benchmark.py [--skip-ci]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_commands() -> tuple[str, str]:
+    """The two commands under "A fresh clone: two commands"."""
+    section = (ROOT / "README.md").read_text().split("## A fresh clone: two commands", 1)[1]
+    blocks = re.findall(r"```sh\n(.*?)\n```", section, re.S)
+    return blocks[0].strip(), blocks[1].strip()
+
+
+def timed(command: str, cwd: Path, env: dict[str, str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    done = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True)
+    return time.perf_counter() - start, done.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-ci", action="store_true", help="only fresh clone -> first plan")
+    args = parser.parse_args()
+    plan, ci = readme_commands()
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = []
+        for label, command in [("first offline plan", plan)] + ([] if args.skip_ci else [("bash .ci/run", ci)]):
+            clone = Path(tmp) / label.replace(" ", "-")
+            subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+            # a clean PATH: no uv of this machine's, so the README's own install of it is measured
+            env = {**os.environ, "UV_CACHE_DIR": str(Path(tmp) / f"cache-{len(rows)}")}
+            env["PATH"] = ":".join(p for p in env["PATH"].split(":") if not (Path(p) / "uv").exists())
+            seconds, code = timed(command, clone, env)
+            rows.append((label, seconds, code))
+    print(f"{'fresh clone ->':<24}{'seconds':>9}{'exit':>6}   (cold uv cache)")
+    for label, seconds, code in rows:
+        print(f"{label:<24}{seconds:>9.1f}{code:>6}")
+
+
+if __name__ == "__main__":
+    main()
