@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     plan, ci = readme_commands()
     with tempfile.TemporaryDirectory() as tmp:
-        rows = []
+        rows: list[tuple[str, float, int]] = []
         for label, command in [("first offline plan", plan)] + ([] if args.skip_ci else [("bash .ci/run", ci)]):
             clone = Path(tmp) / label.replace(" ", "-")
             subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
