@@ -208,7 +208,13 @@ if (alerts := cfg.alerts) is not None:
             backup_prefix=cfg.backups.prefix if cfg.backups else "",
             backup_region=cfg.aws_region,
             tags=cfg.tags(),
+            links={
+                **({f"Fly.io app {cfg.fly.app}": f"https://fly.io/apps/{cfg.fly.app}/monitoring"} if cfg.fly else {}),
+                **({f"Vercel project {cfg.vercel.project_name}": "https://vercel.com/dashboard"} if cfg.vercel else {}),
+            },
         ),
     )
     pulumi.export("alertTopicArns", alerting.topic_arns)
+    if alerting.dashboard is not None:
+        pulumi.export("dashboardName", alerting.dashboard.dashboard_name)
     pulumi.export("healthCheckIds", alerting.health_check_ids)

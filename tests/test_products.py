@@ -79,6 +79,7 @@ def test_unused_capabilities_have_no_section_and_no_resource(plans: dict[str, Sy
         "platform:alerts:SloAlarms",
         "platform:alerts:ThresholdAlarms",
         "platform:alerts:OperationsAlarms",
+        "platform:alerts:Dashboard",
     }
     for path in PRODUCT_FILES:
         text = (ROOT / path).read_text()

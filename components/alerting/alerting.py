@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 
 from components.alerting.config import WATCHDOG_KEY, AlertsConfig
+from components.alerting.dashboard import Dashboard, DashboardArgs
 from components.alerting.health_checks import HealthChecks, HealthChecksArgs
 from components.alerting.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
 from components.alerting.routing import AlertRouting, AlertRoutingArgs
@@ -30,6 +31,7 @@ class AlertingArgs:
     backup_prefix: str = ""
     backup_region: str = "us-east-1"
     tags: dict[str, str]
+    links: Mapping[str, str]  # title -> URL, for the dashboard: the Fly and Vercel dashboards
 
 
 class Alerting(pulumi.ComponentResource):
@@ -60,6 +62,7 @@ class Alerting(pulumi.ComponentResource):
         )
         self.topic_arns = routing.topic_arns
         self.health_check_ids: dict[str, pulumi.Output[str]] = {}
+        watched: list[pulumi.Output[str]] = []  # what the dashboard's alarm widget shows
         if a.health_checks:
             checks = HealthChecks(
                 f"{name}-health",
@@ -69,8 +72,9 @@ class Alerting(pulumi.ComponentResource):
                 opts=child,
             )
             self.health_check_ids = {n: c.id for n, c in checks.checks.items()}
+            watched += [alarm.arn for _, alarm in sorted(checks.alarms.items())]
         if a.slos:
-            SloAlarms(
+            slos = SloAlarms(
                 f"{name}-slos",
                 SloAlarmsArgs(
                     app=app,
@@ -84,6 +88,7 @@ class Alerting(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+            watched = [c.arn for _, c in sorted(slos.composites.items())] + watched
         if a.thresholds:
             ThresholdAlarms(
                 f"{name}-thresholds",
@@ -112,4 +117,18 @@ class Alerting(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        self.dashboard = None
+        if a.slos or a.thresholds or a.health_checks:
+            self.dashboard = Dashboard(
+                f"{name}-dashboard",
+                DashboardArgs(
+                    app=app,
+                    environment=env,
+                    alerts=a,
+                    health_check_ids=self.health_check_ids,
+                    alarm_arns=watched,
+                    links=args.links,
+                ),
+                opts=child,
+            ).dashboard
         self.register_outputs({"topicArns": self.topic_arns, "healthCheckIds": self.health_check_ids})

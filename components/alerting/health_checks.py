@@ -34,6 +34,7 @@ class HealthChecks(pulumi.ComponentResource):
         super().__init__("platform:alerts:HealthChecks", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.checks: dict[str, aws.route53.HealthCheck] = {}
+        self.alarms: dict[str, aws.cloudwatch.MetricAlarm] = {}
         for check in args.checks:
             health = aws.route53.HealthCheck(
                 f"{name}-{check.name}",
@@ -51,7 +52,7 @@ class HealthChecks(pulumi.ComponentResource):
                 opts=child,
             )
             self.checks[check.name] = health
-            aws.cloudwatch.MetricAlarm(
+            self.alarms[check.name] = aws.cloudwatch.MetricAlarm(
                 f"{name}-{check.name}-down",
                 name=alarm_name(args.app, args.environment, "health", check.name, "down"),
                 alarm_description=(

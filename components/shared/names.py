@@ -24,6 +24,7 @@ LIMITS: dict[str, tuple[str, int, str]] = {
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("alarmName", 255, "CloudWatch PutCompositeAlarm: 1-255"),
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ("name", 512, "CloudWatch Logs PutMetricFilter: 1-512"),
     "aws:kms/alias:Alias": ("name", 256, "KMS CreateAlias: AliasName, 1-256 characters"),
+    "aws:cloudwatch/dashboard:Dashboard": ("dashboardName", 255, "CloudWatch PutDashboard: DashboardName, 1-255"),
 }
 
 # The named AWS resources, as `{app}-{env}-...`; the other fields stand for what the stack file decides.
@@ -55,6 +56,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("{app}-{env}-slo-{name}-{window}",),
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ("{app}-{env}-kmsrequests", "{app}-{env}-kmserrors"),
     "aws:kms/alias:Alias": ("alias/{app}-{purpose}-{env}",),
+    "aws:cloudwatch/dashboard:Dashboard": ("{app}-{env}",),
 }
 
 # The longest value each field takes; {name} and {purpose} come from the stack file.

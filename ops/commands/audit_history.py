@@ -13,7 +13,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from components.shared.stack import StackConfig
-from ops.commands.diff import flatten
+from ops.commands.flatten import flatten
 
 SHAPES = ("components", "policy", "__main__.py")  # beside the stack file itself
 # GitHub's merge commit ("Merge pull request #12 from …") and squash merge ("Subject (#12)")

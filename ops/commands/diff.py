@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ops.commands.flatten import flatten, whole_element
 from ops.commands.in_place import replacing
 from ops.commands.plan import SECRET, STACK_TYPE, _walk
 
@@ -47,43 +48,7 @@ class Diff:
 
 
 MISSING = "(none)"
-KEYS = ("Sid", "id", "Id", "name", "Name", "key")  # what names a list's elements, where they have one
-
-
-def _key_of(items: list[Any]) -> str | None:
-    """The field that names each element of a list of objects (a statement's Sid, a query's id), if any."""
-    if not all(isinstance(i, dict) for i in items):
-        return None
-    for key in KEYS:
-        values = [i.get(key) for i in items]
-        if all(isinstance(v, str) and v for v in values) and len(set(values)) == len(values):
-            return key
-    return None
-
-
-def flatten(value: Any, path: str = "") -> dict[str, Any]:
-    """Leaf paths to values: JSON held in a string (a policy, an event pattern) is read as JSON, and a list
-    of objects is keyed by its elements' name (`metricQueries[id=burn].expression`), else by position, so
-    one changed statement or query is one changed line."""
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, (dict, list)) and parsed:
-            value = parsed
-    if isinstance(value, dict) and value:
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(flatten(v, f"{path}.{k}" if path else k))
-        return out
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        key = _key_of(value)
-        out = {}
-        for i, v in enumerate(value):
-            out.update(flatten(v, f"{path}[{key}={v[key]}]" if key else f"{path}[{i}]"))
-        return out
-    return {path: value}
+REMOVED, ADDED = "(element removed)", "(element added)"  # a named list element, whole
 
 
 def _masked(row: dict[str, Any]) -> dict[str, Any]:
@@ -132,6 +97,13 @@ def _same(old: Any, new: Any) -> bool:
 
 def _fields(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     a, b = flatten(_masked(before)), flatten(_masked(after))
+    # an element added or removed whole is one line, not one per field
+    for side, other, gone in ((a, b, True), (b, a, False)):
+        for key in [k for k in side if k not in other]:
+            whole = whole_element(key, other)
+            if whole is not None:
+                side.pop(key)
+                side.setdefault(whole, REMOVED if gone else ADDED)
     out: list[tuple[str, Any, Any]] = []
     for key in sorted(set(a) | set(b)):
         old, new = a.get(key, MISSING), b.get(key, MISSING)
@@ -208,7 +180,10 @@ def _change(old: Any, new: Any, full: bool) -> str:
 
     def cut(text: str) -> str:
         lo, hi = max(start - context, 0), len(text) - max(end - context, 0)
-        return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+        middle = text[lo:hi]
+        if len(middle) > LONG:  # a long stretch differs: its start and its end
+            middle = middle[: LONG // 2] + " … " + middle[-LONG // 2 :]
+        return ("…" if lo else "") + middle + ("…" if hi < len(text) else "")
 
     return f"{cut(a)} -> {cut(b)}"
 
@@ -220,8 +195,13 @@ def _field_lines(c: Change, full: bool) -> list[str]:
         if len(c.fields) > len(shown):
             lines.append(f"    … {len(c.fields) - len(shown)} more input(s) (--full shows every one)")
         return lines
+    words = {REMOVED: "removed", ADDED: "added"}
     return [
-        f"    {path}: {SECRET_CHANGED}" if old == SECRET_CHANGED else f"    {path}: {_change(old, new, full)}"
+        f"    {path}: {SECRET_CHANGED}"
+        if old == SECRET_CHANGED
+        else f"    {path}: {words[old] if old == REMOVED else words[new]}"
+        if REMOVED in (old, new) or ADDED in (old, new)
+        else f"    {path}: {_change(old, new, full)}"
         for path, old, new in c.fields
     ]
 

@@ -46,6 +46,9 @@ IN_PLACE: dict[str, InPlace] = {
         "evaluationPeriods extendedStatistic insufficientDataActions metricName metricQueries namespace "
         "okActions period statistic tags threshold treatMissingData unit",
     ),
+    "aws:cloudwatch/dashboard:Dashboard": _e(
+        f"{_AWS}cloudwatch/dashboard.go: dashboard_name is ForceNew; Update is PutDashboard", "dashboardBody"
+    ),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _e(
         f"{_AWS}cloudwatch/composite_alarm.go: alarm_name is ForceNew",
         "actionsEnabled actionsSuppressor alarmActions alarmDescription alarmRule insufficientDataActions "

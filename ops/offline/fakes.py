@@ -82,6 +82,10 @@ class FakeProviders(pulumi.runtime.Mocks):
             name = inputs.get("name") or f"{args.name}-{seed[:7]}"
             state.update(name=name, arn=f"arn:aws:sns:{region}:{ACCOUNT_ID}:{name}")
             return state["arn"], state
+        if t in ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"):
+            name = inputs.get("name") or inputs.get("alarmName") or f"{args.name}-{seed[:7]}"
+            state["arn"] = f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{name}"
+            return name, state
         if t == "random:index/randomBytes:RandomBytes":
             raw = bytes.fromhex((seed * 8)[: 2 * int(inputs["length"])])
             state.update(hex=raw.hex(), base64=base64.b64encode(raw).decode())

@@ -206,7 +206,29 @@ def test_one_threshold_change_is_a_one_alarm_diff(prod: Synth, synth: SynthFn) -
     row = dict(_threshold_row(prod))
     after = synth("prod", {"platform:alerts": {"thresholds": [{**row, "critical": 2}]}})
     added, removed, inputs_changed = changed(prod, after)
-    assert (added, removed, inputs_changed) == (set(), set(), {(ALARM, "alerts-thresholds-error-rate-critical")})
+    dashboard = ("aws:cloudwatch/dashboard:Dashboard", "alerts-dashboard")
+    assert (added, removed, inputs_changed) == (
+        set(),
+        set(),
+        {(ALARM, "alerts-thresholds-error-rate-critical"), dashboard},
+    )
+    # in the review: the alarm's threshold, and the one annotation of its dashboard widget
+    from ops.commands.diff import compare
+    from ops.commands.plan import as_json
+
+    diff = compare(json.loads(as_json(prod)), json.loads(as_json(after)))
+    widget = "dashboardBody.widgets[title=error-rate: LearningAccelerator ErrorRate]"  # named by its title
+    assert [(c.action, c.name, c.fields) for c in diff.changes] == [
+        (
+            "update",
+            "alerts-dashboard",
+            [
+                (f"{widget}.properties.annotations.horizontal[0].label", "critical 1", "critical 2"),
+                (f"{widget}.properties.annotations.horizontal[0].value", 1, 2),
+            ],
+        ),
+        ("update", "alerts-thresholds-error-rate-critical", [("threshold", 1, 2)]),
+    ]
 
 
 def _threshold_row(prod: Synth) -> dict[str, Any]:

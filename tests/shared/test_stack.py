@@ -47,6 +47,8 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "flyio:index:Secrets": 2,
         "flyio:index:Machine": 4,
         "flyio:index:IP": 2,  # shared IPv4 and IPv6: an API-made app has no address otherwise
+        "platform:alerts:Dashboard": 1,
+        "aws:cloudwatch/dashboard:Dashboard": 1,
         "platform:delivery:GithubActionsSecrets": 1,
         "pulumi:providers:github": 1,
         "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": 2,  # OPENAI_API_KEY, ELEVENLABS_API_KEY
