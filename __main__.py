@@ -19,6 +19,7 @@ from components.delivery.fly import FlyApi, FlyApiArgs
 from components.delivery.github_actions import GithubActionsSecrets, GithubActionsSecretsArgs
 from components.delivery.vercel import VercelFrontend, VercelFrontendArgs
 from components.keys.kms_keys import KmsKeys, KmsKeysArgs
+from components.maintenance.mute_rules import MaintenanceWindows, MaintenanceWindowsArgs
 from components.secrets.inventory import FLY, GITHUB, VERCEL, SecretsInventory, SecretsInventoryArgs
 from components.shared.loader import load_stack
 
@@ -218,3 +219,18 @@ if (alerts := cfg.alerts) is not None:
     if alerting.dashboard is not None:
         pulumi.export("dashboardName", alerting.dashboard.dashboard_name)
     pulumi.export("healthCheckIds", alerting.health_check_ids)
+
+    # 8. Maintenance windows (runbook 000): the next ones mute what would page during planned work.
+    if cfg.maintenance is not None:
+        windows = MaintenanceWindows(
+            "maintenance",
+            MaintenanceWindowsArgs(
+                app=cfg.app,
+                environment=cfg.env,
+                maintenance=cfg.maintenance,
+                today=loaded.today,
+                alarm_names=alerting.paging_alarm_names,
+                tags=cfg.tags(),
+            ),
+        )
+        pulumi.export("maintenanceWindows", sorted(windows.windows))

@@ -63,6 +63,7 @@ class Alerting(pulumi.ComponentResource):
         self.topic_arns = routing.topic_arns
         self.health_check_ids: dict[str, pulumi.Output[str]] = {}
         watched: list[pulumi.Output[str]] = []  # what the dashboard's alarm widget shows
+        self.paging_alarm_names: list[pulumi.Output[str]] = []  # what a maintenance window mutes
         if a.health_checks:
             checks = HealthChecks(
                 f"{name}-health",
@@ -73,6 +74,7 @@ class Alerting(pulumi.ComponentResource):
             )
             self.health_check_ids = {n: c.id for n, c in checks.checks.items()}
             watched += [alarm.arn for _, alarm in sorted(checks.alarms.items())]
+            self.paging_alarm_names += [alarm.name for _, alarm in sorted(checks.alarms.items())]
         if a.slos:
             slos = SloAlarms(
                 f"{name}-slos",
@@ -89,6 +91,9 @@ class Alerting(pulumi.ComponentResource):
                 opts=child,
             )
             watched = [c.arn for _, c in sorted(slos.composites.items())] + watched
+            self.paging_alarm_names = [
+                c.alarm_name for _, c in sorted(slos.composites.items())
+            ] + self.paging_alarm_names
         if a.thresholds:
             ThresholdAlarms(
                 f"{name}-thresholds",

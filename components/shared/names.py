@@ -25,6 +25,8 @@ LIMITS: dict[str, tuple[str, int, str]] = {
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ("name", 512, "CloudWatch Logs PutMetricFilter: 1-512"),
     "aws:kms/alias:Alias": ("name", 256, "KMS CreateAlias: AliasName, 1-256 characters"),
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName", 255, "CloudWatch PutDashboard: DashboardName, 1-255"),
+    # the API reference gives no length for a mute rule's name; held to the alarms' 255
+    "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": ("name", 255, "as CloudWatch alarm names, 1-255"),
 }
 
 # The named AWS resources, as `{app}-{env}-...`; the other fields stand for what the stack file decides.
@@ -57,6 +59,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ("{app}-{env}-kmsrequests", "{app}-{env}-kmserrors"),
     "aws:kms/alias:Alias": ("alias/{app}-{purpose}-{env}",),
     "aws:cloudwatch/dashboard:Dashboard": ("{app}-{env}",),
+    "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": ("{app}-{env}-maintenance-{day}",),
 }
 
 # The longest value each field takes; {name} and {purpose} come from the stack file.

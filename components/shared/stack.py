@@ -21,9 +21,11 @@ from components.delivery.fly_config import FlyConfig
 from components.delivery.github_config import GithubConfig
 from components.delivery.vercel_config import VercelConfig
 from components.keys.config import KeysConfig
+from components.maintenance.config import MaintenanceConfig
 from components.secrets.config import SecretsConfig
 from components.shared import names
 from components.shared.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
+from components.shared.delivery_rules import delivery_problems
 
 
 def environment_of_stack(stack: str) -> Environment:
@@ -71,6 +73,7 @@ class StackConfig(Model):
     github: GithubConfig | None = None
     alerts: AlertsConfig | None = None
     postgres: PostgresConfig | None = None
+    maintenance: MaintenanceConfig | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -132,26 +135,11 @@ class StackConfig(Model):
                         f"must differ from aws:region ({self.aws_region}) to survive a regional disaster",
                     )
                 )
-        for name, item in (self.secrets.items if self.secrets else {}).items():
-            if name.startswith("NEXT_PUBLIC_") and item.vercel_targets:
-                problems.append(
-                    (
-                        f"secrets.items.{name}.consumers",
-                        "a NEXT_PUBLIC_* variable is sent to the browser and can never carry a secret",
-                    )
-                )
-            for consumer, section in (("fly", self.fly), ("vercel", self.vercel), ("github", self.github)):
-                if section is None and any(c.split(":")[0] == consumer for c in item.consumers):
-                    problems.append(
-                        (f"secrets.items.{name}.consumers", f"this stack declares no platform:{consumer} section")
-                    )
-            for var in (name, f"{name}_PREVIOUS"):
-                if self.vercel is not None and var in self.vercel.env and item.vercel_targets:
-                    problems.append((f"vercel.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
-                if self.fly is not None and var in self.fly.env and "fly" in item.consumers:
-                    problems.append((f"fly.env.{var}", f"also delivered from secrets.items.{name}; remove it"))
+        problems += delivery_problems(self.secrets, self.fly, self.vercel, self.github)
         if self.github is not None:
             problems += self.github.problems(self.secrets.items if self.secrets else {})
+        if self.maintenance is not None and self.alerts is None:
+            problems.append(("maintenance", "mutes this stack's alarms during the window: declare platform:alerts"))
         problems += self._alert_problems()
         problems += self._postgres_problems()
         problems += self._name_problems()
@@ -227,6 +215,7 @@ class StackConfig(Model):
             "region": tuple(sorted(r for r in regions if r != ALERTS_REGION)),
             "name": tuple(named),
             "purpose": (*self.keys.purposes, *replica) if self.keys else (),
+            "day": ("20261213",) if self.maintenance else (),  # a maintenance window's date, YYYYMMDD
         }
         return names.app_problems(self.app, self.env, fields)
 

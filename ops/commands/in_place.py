@@ -46,6 +46,9 @@ IN_PLACE: dict[str, InPlace] = {
         "evaluationPeriods extendedStatistic insufficientDataActions metricName metricQueries namespace "
         "okActions period statistic tags threshold treatMissingData unit",
     ),
+    # pulumi-aws alarm_mute_rule.py: "Changing [name] forces a new resource"; its other inputs are not
+    # documented as updatable, so every change counts as a replacement (a rule per date rarely changes)
+    "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": _e("pulumi-aws cloudwatch/alarm_mute_rule.py: name is ForceNew"),
     "aws:cloudwatch/dashboard:Dashboard": _e(
         f"{_AWS}cloudwatch/dashboard.go: dashboard_name is ForceNew; Update is PutDashboard", "dashboardBody"
     ),

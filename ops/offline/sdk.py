@@ -31,7 +31,10 @@ def import_provider_sdks() -> float:
             (pulumi_aws.kms, "Key Alias"),
             (pulumi_aws.iam, "Role RolePolicy RolePolicyAttachment"),
             (pulumi_aws.sns, "Topic TopicPolicy TopicSubscription"),
-            (pulumi_aws.cloudwatch, "MetricAlarm CompositeAlarm EventRule EventTarget LogMetricFilter Dashboard"),
+            (
+                pulumi_aws.cloudwatch,
+                "MetricAlarm CompositeAlarm EventRule EventTarget LogMetricFilter Dashboard AlarmMuteRule",
+            ),
             (pulumi_aws.route53, "HealthCheck"),
             (pulumi_aws.chatbot, "SlackChannelConfiguration"),
             (pulumi_random, "RandomBytes RandomPassword"),

@@ -48,6 +48,8 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "flyio:index:Machine": 4,
         "flyio:index:IP": 2,  # shared IPv4 and IPv6: an API-made app has no address otherwise
         "platform:alerts:Dashboard": 1,
+        "platform:maintenance:MaintenanceWindows": 1,
+        "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": 3,  # the next three monthly windows
         "aws:cloudwatch/dashboard:Dashboard": 1,
         "platform:delivery:GithubActionsSecrets": 1,
         "pulumi:providers:github": 1,
