@@ -60,20 +60,27 @@ def resolve(ref: str, stack_path: Path) -> str:
 
 @contextlib.contextmanager
 def stopped_by_signals() -> Iterator[None]:
-    """SIGTERM (a cancelled CI job) ends the command as SIGINT does, by unwinding: every `finally` runs,
-    so the worktree and the ref's plan go with it. Exit 143."""
+    """SIGTERM (a cancelled CI job) and SIGINT end the command by unwinding: every `finally` runs, so
+    the copy of the ref and its plan go with it. Exit 143 or 130. The signal is also remembered: code
+    that swallows the unwinding (an event loop's own handling inside the SDK's mocks) still ends in
+    the signal's exit code instead of finishing the diff as if nothing happened."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    received: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
+        received.append(signum)
         raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if received:
+        raise SystemExit(128 + received[0])
 
 
 class RefPlan:
