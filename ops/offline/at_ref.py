@@ -127,7 +127,9 @@ class RefPlan:
         if self.process is None:
             return []  # the stack file did not exist then: every resource is new
         out, err = self.process.communicate()
-        if self.process.returncode not in (0, 3):  # a policy violation then is no reason not to compare
+        # a policy violation or an unchanged provided secret then is no reason not to compare; a
+        # config error is (it prints no plan)
+        if self.process.returncode not in (0, 1, 3) or not out.strip():
             raise ValueError(f"the plan at {self.commit[:12]} failed:\n{err.strip()}")
         rows: list[dict[str, Any]] = json.loads(out)
         return rows
