@@ -19,7 +19,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 from components.secrets.config import SecretItem, SecretsConfig, fingerprint
 from components.shared.base import PROJECT
-from ops.offline.stackfile import ROOT, StackFile, known_stacks, locate, read, shown
+from ops.offline.stackfile import StackFile, known_stacks, locate, read, shown
 
 SECRETS_KEY = "platform:secrets"
 
@@ -79,13 +79,13 @@ def rotate(
     due: bool,
     on: dt.date,
     force: bool = False,
-    root: Path = ROOT,
+    root: Path | None = None,
     pr_body: Path | None = None,
 ) -> list[str]:
     """Bump the records; with `pr_body`, also write the scheduled pull request's description there."""
     path, stack_name = locate(stack, root)
     if not path.exists():
-        raise RotateError(f"unknown stack {stack!r}: no {path.name}; stacks here: {known_stacks(root)}")
+        raise RotateError(f"unknown stack {stack!r}: no {path.name}; stacks here: {known_stacks(path.parent)}")
     stack_file = read(path, stack_name)  # a malformed file fails here, with its line
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise RotateError(f"{path.name} is read-only; nothing was changed")

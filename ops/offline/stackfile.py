@@ -5,6 +5,7 @@ Whatever is wrong is a StackFileError `Pulumi.<stack>.yaml: line N: what is wron
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,8 +62,26 @@ def stack_files(root: Path = ROOT) -> list[Path]:
     return sorted(p for p in root.glob("Pulumi.*.yaml") if p.name != "Pulumi.yaml")
 
 
-def locate(stack_or_path: str, root: Path = ROOT) -> tuple[Path, str]:
-    """A stack name (`prod`, `life-platform-prod`) or a stack file's path (`Pulumi.<stack>.yaml`)."""
+PROJECT_NAME = "platform"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The directory of this project's Pulumi.yaml at or above `start` (the working directory), so `ops`
+    runs from anywhere in the repository; outside it, one line saying where it looked."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        found = directory / "Pulumi.yaml"
+        if found.is_file() and re.search(rf"(?m)^name:\s*{PROJECT_NAME}\s*$", found.read_text(errors="replace")):
+            return directory
+    raise FileNotFoundError(
+        f"no Pulumi.yaml of project {PROJECT_NAME!r} in {here} or above it: run ops inside the repository, "
+        "or give a stack file's path"
+    )
+
+
+def locate(stack_or_path: str, root: Path | None = None) -> tuple[Path, str]:
+    """A stack name (`prod`, `life-platform-prod`), found beside the project's Pulumi.yaml (`root`, or the
+    one at or above the working directory), or a stack file's path (`Pulumi.<stack>.yaml`)."""
     if stack_or_path.endswith(".yaml") or "/" in stack_or_path:
         path = Path(stack_or_path)
         if not path.is_absolute():
@@ -71,7 +90,7 @@ def locate(stack_or_path: str, root: Path = ROOT) -> tuple[Path, str]:
         if not (name.startswith("Pulumi.") and name.endswith(".yaml")) or name == "Pulumi.yaml":
             raise FileNotFoundError(f"{stack_or_path}: a stack file is named Pulumi.<stack>.yaml")
         return path, stack_name(path)
-    return root / f"Pulumi.{stack_or_path}.yaml", stack_or_path
+    return (root or project_root()) / f"Pulumi.{stack_or_path}.yaml", stack_or_path
 
 
 def shown(path: Path) -> str:

@@ -257,14 +257,14 @@ def _resolve_outputs(outputs: Mapping[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def load_stack_file(stack_or_path: str, root: Path = ROOT) -> StackFile:
+def load_stack_file(stack_or_path: str, root: Path | None = None) -> StackFile:
     path, stack = locate(stack_or_path, root)
     if not path.exists():
-        raise FileNotFoundError(f"no stack file {path}; stacks here: {known_stacks(root)}")
+        raise FileNotFoundError(f"no stack file {path}; stacks here: {known_stacks(path.parent)}")
     return read(path, stack)
 
 
-def synthesize_stack(stack_or_path: str, today: dt.date | None = None, root: Path = ROOT) -> Synth:
+def synthesize_stack(stack_or_path: str, today: dt.date | None = None, root: Path | None = None) -> Synth:
     """The offline plan of a stack file, with placeholders for secrets it does not hold."""
     return synthesize_file(load_stack_file(stack_or_path, root), today)
 

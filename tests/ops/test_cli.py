@@ -161,3 +161,18 @@ def test_an_interrupted_diff_removes_its_copy_of_the_ref_and_its_plan(
     assert running.returncode == code, err
     assert list(scratch.iterdir()) == []
     assert len(git(clone, "worktree", "list").splitlines()) == 1  # git registered nothing either
+
+
+def test_ops_runs_from_anywhere_in_the_repository_and_says_where_it_looked_outside(tmp_path: Path) -> None:
+    inside = ops("plan", "staging", "--today", TODAY.isoformat(), cwd=ROOT / "components" / "alerting")
+    assert inside.returncode == 0 and inside.stdout.startswith(
+        "Offline plan of stack 'staging' from Pulumi.staging.yaml"
+    )
+    # bootstrap/ has a Pulumi.yaml of its own project: names still mean this project's stacks
+    assert ops("plan", "staging", "--today", TODAY.isoformat(), cwd=ROOT / "bootstrap").returncode == 0
+    outside = ops("plan", "prod", cwd=tmp_path)
+    assert (outside.returncode, outside.stdout) == (1, "")
+    assert outside.stderr == (
+        f"ops: error: no Pulumi.yaml of project 'platform' in {tmp_path.resolve()} or above it: run ops inside "
+        "the repository, or give a stack file's path\n"
+    )
