@@ -20,6 +20,7 @@ from components.delivery.github_actions import GithubActionsSecrets, GithubActio
 from components.delivery.vercel import VercelFrontend, VercelFrontendArgs
 from components.keys.kms_keys import KmsKeys, KmsKeysArgs
 from components.maintenance.mute_rules import MaintenanceWindows, MaintenanceWindowsArgs
+from components.oncall.pagerduty import Oncall, OncallArgs
 from components.secrets.inventory import FLY, GITHUB, VERCEL, SecretsInventory, SecretsInventoryArgs
 from components.shared.loader import load_stack
 
@@ -234,3 +235,11 @@ if (alerts := cfg.alerts) is not None:
             ),
         )
         pulumi.export("maintenanceWindows", sorted(windows.windows))
+
+# 9. On-call (runbooks 000, 002, 004): PagerDuty's people, rotations and escalation.
+if cfg.oncall is not None:
+    oncall = Oncall(
+        "oncall",
+        OncallArgs(app=cfg.app, environment=cfg.env, oncall=cfg.oncall, token=loaded.provided[cfg.oncall.token_secret]),
+    )
+    pulumi.export("escalationPolicy", oncall.policy.id)

@@ -141,6 +141,8 @@ SECRET_CATALOGUE: dict[str, dict[str, Any]] = {
     "PAGERDUTY_INTEGRATION_URL": {"kind": "provided", "rotationDays": None},
     # what the stack writes GitHub environment secrets with (platform:github.tokenSecret)
     "GITHUB_ADMIN_TOKEN": {"kind": "provided", "rotationDays": 90},
+    # PagerDuty's REST API token, for platform:oncall (tokenSecret)
+    "PAGERDUTY_API_TOKEN": {"kind": "provided", "rotationDays": 90},
 }
 
 # An environment variable with such a name carries a secret, whatever the stack file says.

@@ -22,6 +22,7 @@ from components.delivery.github_config import GithubConfig
 from components.delivery.vercel_config import VercelConfig
 from components.keys.config import KeysConfig
 from components.maintenance.config import MaintenanceConfig
+from components.oncall.config import OncallConfig
 from components.secrets.config import SecretsConfig
 from components.shared import names
 from components.shared.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
@@ -74,6 +75,7 @@ class StackConfig(Model):
     alerts: AlertsConfig | None = None
     postgres: PostgresConfig | None = None
     maintenance: MaintenanceConfig | None = None
+    oncall: OncallConfig | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -138,6 +140,12 @@ class StackConfig(Model):
         problems += delivery_problems(self.secrets, self.fly, self.vercel, self.github)
         if self.github is not None:
             problems += self.github.problems(self.secrets.items if self.secrets else {})
+        if self.oncall is not None:
+            token = (self.secrets.items if self.secrets else {}).get(self.oncall.token_secret)
+            if token is None or token.kind != "provided":
+                problems.append(
+                    ("oncall.tokenSecret", f"{self.oncall.token_secret} must be a provided secret in secrets.items")
+                )
         if self.maintenance is not None and self.alerts is None:
             problems.append(("maintenance", "mutes this stack's alarms during the window: declare platform:alerts"))
         problems += self._alert_problems()

@@ -20,6 +20,7 @@ SECRET_CHANGED = "[secret changed]"
 ACTION_ORDER = ("delete", "replace", "create", "update")  # what a reviewer must not miss comes first
 LONG = 100  # characters of one value shown without --full
 CREATE_FIELDS = 12  # inputs of a new resource shown without --full
+ON_CALL_TYPE = "pagerduty:index/schedule:Schedule"
 
 
 @dataclass
@@ -217,6 +218,10 @@ def as_text(diff: Diff, stack: str, ref: str, full: bool = False) -> str:
         why = f"  ({c.reason})" if c.reason else ""
         lines.append(f"{marks[c.action]} {c.action} {c.type} {c.name}{why}")
         lines += _field_lines(c, full)
+        if c.type == ON_CALL_TYPE and any(f[0].startswith("layers") for f in c.fields):
+            # a layer's members or rotationVirtualStart decide who is on call right now
+            # (PagerDuty/terraform-provider-pagerduty#215, #585)
+            lines.append("    !! who is on call changes at apply")
     if diff.outputs:
         lines.append("Outputs:")
         lines += [f"  ~ {name}: {_change(old, new, full)}" for name, old, new in diff.outputs]

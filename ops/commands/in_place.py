@@ -184,6 +184,17 @@ IN_PLACE: dict[str, InPlace] = {
     "pulumi:providers:github": _e(
         "pulumi-terraform-bridge DiffConfig (#1683), pulumi-github resources.go", "baseUrl owner token"
     ),
+    # PagerDuty/terraform-provider-pagerduty pagerduty/resource_pagerduty_{schedule,escalation_policy}.go
+    # mark no field ForceNew: both update in place
+    "pagerduty:index/schedule:Schedule": _e(
+        "resource_pagerduty_schedule.go: no ForceNew", "description layers name overflow teams timeZone"
+    ),
+    "pagerduty:index/escalationPolicy:EscalationPolicy": _e(
+        "resource_pagerduty_escalation_policy.go: no ForceNew", "description name numLoops rules teams"
+    ),
+    "pulumi:providers:pagerduty": _e(
+        "pulumi-terraform-bridge DiffConfig (#1683)", "serviceRegion skipCredentialsValidation token"
+    ),
     "random:index/randomBytes:RandomBytes": _e("terraform-provider-random resource_bytes.go: all RequiresReplace"),
     "random:index/randomPassword:RandomPassword": _e(
         "terraform-provider-random resource_password.go: all RequiresReplace"

@@ -118,4 +118,7 @@ class FakeProviders(pulumi.runtime.Mocks):
                 "userId": "AIDAMOCK",
                 "id": ACCOUNT_ID,
             }, []
+        if args.token == "pagerduty:index/getUser:getUser":
+            email = str(args.args.get("email"))
+            return {"id": "P" + digest(email)[:6].upper(), "email": email, "name": email.split("@")[0]}, []
         raise NotImplementedError(f"no fake for the call {args.token}; add one to FakeProviders.call")

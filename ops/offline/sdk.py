@@ -19,6 +19,7 @@ def import_provider_sdks() -> float:
         import pulumi_aws
         import pulumi_flyio
         import pulumi_github
+        import pulumi_pagerduty
         import pulumi_postgresql
         import pulumi_random
         import pulumiverse_vercel
@@ -43,6 +44,7 @@ def import_provider_sdks() -> float:
             (pulumi_flyio, "App Machine Secrets"),
             (pulumi_flyio.flyio, "FlyMachineConfigArgs"),
             (pulumi_github, "Provider ActionsEnvironmentSecret"),
+            (pulumi_pagerduty, "Provider Schedule EscalationPolicy get_user_output"),
         ):
             for name in names.split():
                 getattr(module, name)

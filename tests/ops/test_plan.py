@@ -150,6 +150,7 @@ def test_rotate_due_picks_every_overdue_secret(project: Path) -> None:
         "DB_READONLY_PASSWORD",
         "DB_BACKUP_PASSWORD",
         "GITHUB_ADMIN_TOKEN",
+        "PAGERDUTY_API_TOKEN",
         "POSTGRES_ADMIN_PASSWORD",
     ]  # OPENAI_API_KEY and PAGERDUTY_INTEGRATION_URL rotate on demand only
     assert lines[4] == (

@@ -128,6 +128,7 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "POSTGRES_ADMIN_PASSWORD": 90,
         "PAGERDUTY_INTEGRATION_URL": None,
         "GITHUB_ADMIN_TOKEN": 90,
+        "PAGERDUTY_API_TOKEN": 90,
     }
 
 
@@ -138,6 +139,7 @@ def test_provided_secrets_enter_the_program_as_secret_outputs() -> None:
         "ELEVENLABS_API_KEY",
         "GITHUB_ADMIN_TOKEN",
         "OPENAI_API_KEY",
+        "PAGERDUTY_API_TOKEN",
         "PAGERDUTY_INTEGRATION_URL",
         "POSTGRES_ADMIN_PASSWORD",
         "SUPABASE_SERVICE_ROLE_KEY",

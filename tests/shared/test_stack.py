@@ -49,6 +49,10 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "flyio:index:IP": 2,  # shared IPv4 and IPv6: an API-made app has no address otherwise
         "platform:alerts:Dashboard": 1,
         "platform:maintenance:MaintenanceWindows": 1,
+        "platform:oncall:Oncall": 1,
+        "pulumi:providers:pagerduty": 1,
+        "pagerduty:index/schedule:Schedule": 2,  # runbook 000's weekly and monthly rotations
+        "pagerduty:index/escalationPolicy:EscalationPolicy": 1,
         "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": 3,  # the next three monthly windows
         "aws:cloudwatch/dashboard:Dashboard": 1,
         "platform:delivery:GithubActionsSecrets": 1,
@@ -190,6 +194,7 @@ def test_prod_exports(prod: Synth) -> None:
         "DB_READONLY_PASSWORD": 1,
         "DB_BACKUP_PASSWORD": 1,
         "GITHUB_ADMIN_TOKEN": 1,
+        "PAGERDUTY_API_TOKEN": 1,
         "POSTGRES_ADMIN_PASSWORD": 1,
     }
 
