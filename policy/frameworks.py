@@ -11,6 +11,10 @@ official crosswalk.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from policy.controls import CONTROLS, evaluate, is_production
+from policy.resources import Res
 
 
 @dataclass(frozen=True)
@@ -73,3 +77,46 @@ MAPPINGS: dict[str, Mapping] = {
         ("CC6.1",), ("5.17",), "medium", "Give it secrets.items.<NAME>.rotationDays (runbook 000: quarterly)."
     ),
 }
+
+
+def control_row(
+    cid: str,
+    text: str,
+    mandatory: bool,
+    checked: list[str],
+    failures: list[dict[str, str]],
+    source: str,
+    fsbp: str | None = None,
+) -> dict[str, Any]:
+    """A control as the audit reports it: its status from what it checked and what failed, with its place
+    in the frameworks, its severity and its remediation."""
+    m = MAPPINGS[cid]
+    return {
+        "id": cid,
+        "control": text,
+        "level": "mandatory" if mandatory else "advisory",
+        "severity": m.severity,
+        "frameworks": {"FSBP": fsbp, "SOC 2": list(m.soc2), "ISO 27001:2022": list(m.iso27001)},
+        "status": "fail" if failures else "pass" if checked else "not applicable",
+        "resources": checked,
+        "failures": failures,
+        "remediation": m.remediation,
+        "source": source,
+    }
+
+
+def pack_rows(found: list[Res], source: str) -> list[dict[str, Any]]:
+    """The policy pack's controls over these resources (the plan's, or the deployed stack's), one row each."""
+    prod = is_production(found)
+    return [
+        control_row(
+            c.id,
+            c.description,
+            c.mandatory,
+            sorted(r.name for r in found if r.type in c.applies_to),
+            [{"resource": v.resource, "reason": v.message} for v in evaluate(found, prod, [c])],
+            source,
+            c.fsbp,
+        )
+        for c in CONTROLS
+    ]

@@ -22,40 +22,14 @@ from ops.commands.policy_check import resources
 from ops.offline.at_ref import repository_of
 from ops.offline.stackfile import StackFile, read
 from ops.offline.synth import Synth, config_of, synthesize_file
-from policy.controls import CONTROLS, evaluate, is_production
-from policy.frameworks import MAPPINGS
+from policy.frameworks import control_row, pack_rows
 
 CODE, GIT = "code", "git"
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "bootstrap" / "Pulumi.ci.yaml"
 
 
-def _control(
-    cid: str, text: str, mandatory: bool, fsbp: str | None, checked: list[str], failures: list[dict[str, str]]
-):
-    m = MAPPINGS[cid]
-    return {
-        "id": cid,
-        "control": text,
-        "level": "mandatory" if mandatory else "advisory",
-        "severity": m.severity,
-        "frameworks": {"FSBP": fsbp, "SOC 2": list(m.soc2), "ISO 27001:2022": list(m.iso27001)},
-        "status": "fail" if failures else "pass" if checked else "not applicable",
-        "resources": checked,
-        "failures": failures,
-        "remediation": m.remediation,
-        "source": CODE,
-    }
-
-
 def plan_controls(synth: Synth) -> list[dict[str, Any]]:
-    found = resources(synth)
-    prod = is_production(found)
-    out = []
-    for c in CONTROLS:
-        checked = sorted(r.name for r in found if r.type in c.applies_to)
-        failures = [{"resource": v.resource, "reason": v.message} for v in evaluate(found, prod, [c])]
-        out.append(_control(c.id, c.description, c.mandatory, c.fsbp, checked, failures))
-    return out
+    return pack_rows(resources(synth), CODE)
 
 
 def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
@@ -79,13 +53,13 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
             else [{"resource": pg.database, "reason": f"no {', '.join(missing)}"}]
         )
         out.append(
-            _control(
+            control_row(
                 "database-backed-up-and-drilled",
                 "Production databases are backed up and restore-tested (runbook 001: quarterly restore tests)",
                 True,
-                None,
                 [pg.database],
                 failures,
+                CODE,
             )
         )
     if b is not None and cfg.production:
@@ -94,7 +68,7 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
             ("backups-replicated", "Production backups are replicated to a second region", b.replicated, "no replica"),
         ):
             out.append(
-                _control(cid, text, True, None, ["backups"], [] if on else [{"resource": "backups", "reason": what}])
+                control_row(cid, text, True, ["backups"], [] if on else [{"resource": "backups", "reason": what}], CODE)
             )
     items = cfg.secrets.items if cfg.secrets else {}
     if cfg.production and items:
@@ -105,8 +79,8 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
             if (d := i.due()) is not None and today > d
         ]
         out.append(
-            _control(
-                "secrets-within-period", "Production secrets are within their rotation period", True, None, names, stale
+            control_row(
+                "secrets-within-period", "Production secrets are within their rotation period", True, names, stale, CODE
             )
         )
         on_demand = [
@@ -115,7 +89,9 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
             if i.rotation_days is None
         ]
         out.append(
-            _control("secrets-have-period", "Production secrets have a rotation period", False, None, names, on_demand)
+            control_row(
+                "secrets-have-period", "Production secrets have a rotation period", False, names, on_demand, CODE
+            )
         )
     return out
 

@@ -21,7 +21,7 @@ from typing import Any
 from components.shared.stack import StackConfig
 from jobs.common import stamp_of
 from ops.offline.synth import Synth
-from policy.frameworks import MAPPINGS
+from policy.frameworks import control_row
 
 LIVE = "live"
 QUARTER = dt.timedelta(days=92)
@@ -148,21 +148,15 @@ def freshness_alarm(name: str, now: dt.datetime, days: int) -> dict[str, Any]:
 def drill_control(records: list[dict[str, Any]], now: dt.datetime) -> dict[str, Any]:
     recent = [r for r in records if dt.datetime.fromisoformat(r["at"]) >= now - QUARTER]
     passed = [r for r in recent if r["outcome"] == "passed"]
-    m = MAPPINGS["restore-drills-passed"]
-    return {
-        "id": "restore-drills-passed",
-        "control": "A restore drill passed within the last quarter (runbook 000: quarterly restore tests)",
-        "level": "mandatory",
-        "severity": m.severity,
-        "frameworks": {"FSBP": None, "SOC 2": list(m.soc2), "ISO 27001:2022": list(m.iso27001)},
-        "status": "pass" if passed else "fail",
-        "resources": [r["key"] for r in recent],
-        "failures": []
-        if passed
-        else [{"resource": "drills/", "reason": f"{len(recent)} drill(s) in the last 92 days, none passed"}],
-        "remediation": m.remediation,
-        "source": LIVE,
-    }
+    failures = [{"resource": "drills/", "reason": f"{len(recent)} drill(s) in the last 92 days, none passed"}]
+    return control_row(
+        "restore-drills-passed",
+        "A restore drill passed within the last quarter (runbook 000: quarterly restore tests)",
+        True,
+        [r["key"] for r in recent],
+        [] if passed else failures,
+        LIVE,
+    )
 
 
 def live_evidence(cfg: StackConfig, synth: Synth, bucket: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from components.shared.sdk_internals import SECRET_SIG, SECRET_SIG_KEY
 from ops.commands import diff
-from policy.controls import CONTROLS, evaluate, is_production
+from policy.frameworks import pack_rows
 from policy.resources import Res
 
 STATE = "state"
@@ -90,22 +90,7 @@ def deployed(resources: list[dict[str, Any]], plan_rows: list[dict[str, Any]]) -
                 "source": STATE,
             }
         )
-    prod = is_production(found)
-    controls = []
-    for c in CONTROLS:
-        checked = sorted(x.name for x in found if x.type in c.applies_to)
-        failures = [{"resource": v.resource, "reason": v.message} for v in evaluate(found, prod, [c])]
-        controls.append(
-            {
-                "id": c.id,
-                "control": c.description,
-                "level": "mandatory" if c.mandatory else "advisory",
-                "status": "fail" if failures else "pass" if checked else "not applicable",
-                "resources": checked,
-                "failures": failures,
-                "source": STATE,
-            }
-        )
+    controls = pack_rows(found, STATE)
     change = diff.compare(rows(resources), [r for r in plan_rows if r["type"] != STACK])
     words = {"create": "declared, not deployed", "delete": "deployed, no longer declared"}
     drift = [
