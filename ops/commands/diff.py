@@ -7,14 +7,13 @@ No credentials are needed, so a pull request from a fork gets it too.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from ops.commands.flatten import flatten, whole_element
 from ops.commands.in_place import replacing
-from ops.commands.plan import SECRET, STACK_TYPE, _walk
+from ops.commands.plan import SECRET, STACK_TYPE, _walk, digest_of
 
 SECRET_CHANGED = "[secret changed]"
 ACTION_ORDER = ("delete", "replace", "create", "update")  # what a reviewer must not miss comes first
@@ -81,18 +80,13 @@ class SecretValue:
         return 0
 
 
-def _digest(value: Any) -> str:
-    """What ops.commands.plan.secret_digests records of a value."""
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
-
-
 def _same(old: Any, new: Any) -> bool:
     # a value one plan masks and the other shows (a code change to what counts as secret) is compared
     # through its digest
     if isinstance(old, SecretValue) and not isinstance(new, SecretValue):
-        return old == SecretValue(_digest(new))
+        return old == SecretValue(digest_of(new))
     if isinstance(new, SecretValue) and not isinstance(old, SecretValue):
-        return new == SecretValue(_digest(old))
+        return new == SecretValue(digest_of(old))
     return bool(old == new)
 
 
@@ -127,8 +121,7 @@ def compare(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> Diff:
         urns = [row["urn"], *row.get("aliases", [])]
         prior = next((old[u] for u in urns if u in old), None)
         if prior is None:
-            created = {**row, "inputs": row["inputs"]}
-            fields = [(k, MISSING, v) for k, v in flatten(_masked(created)).items() if v not in (None, [], {}, "")]
+            fields = [(k, MISSING, v) for k, v in flatten(_masked(row)).items() if v not in (None, [], {}, "")]
             fields = [(k, o, SECRET if isinstance(v, SecretValue) else v) for k, o, v in fields]
             changes.append(Change("create", row["type"], row["name"], row["protect"], fields))
             continue

@@ -73,12 +73,16 @@ def is_stale(resource: Resource, stale: set[str]) -> bool:
     return resource.type.startswith("random:") and resource.name in stale
 
 
+def digest_of(value: Any) -> str:
+    """What a plan records of a secret value: enough to tell a changed one, nothing to recover it."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def secret_digests(resource: Resource) -> dict[str, str]:
     out = {}
     for path in secret_paths(resource):
         container, key = _walk(resource.inputs, path)
-        value = container if key is None else container[key]
-        out[path] = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+        out[path] = digest_of(container if key is None else container[key])
     return out
 
 
