@@ -241,37 +241,46 @@ def evidence(env: Mapping[str, str], now: dt.datetime, result: Result | None, fa
     return key
 
 
+def drill_and_record(
+    env: Mapping[str, str], now: dt.datetime, cleaned: list[str] | None = None
+) -> tuple[Result | None, str | None, str]:
+    """The drill, then its evidence whatever the outcome: (the result, why the drill failed, where it is
+    recorded). A record that cannot be written after a failed drill fails naming both."""
+    result: Result | None = None
+    failure: str | None = None
+    try:
+        result = drill(env, now, cleaned)
+    except JobError as exc:
+        failure = str(exc)
+    try:
+        key = evidence(env, now, result, failure)
+    except JobError as exc:
+        raise JobError(f"{failure}; and {exc}" if failure else str(exc)) from None
+    return result, failure, f"recorded at s3://{setting(env, 'BACKUP_BUCKET')}/{key}"
+
+
 def main(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     Doing.reset()
     cleaned: list[str] = []
-    now = dt.datetime.now(dt.UTC)
-    result: Result | None = None
-    failure: str | None = None
     try:
         # the drill has failed the RTO by the time it exceeds it, so that is its deadline
         with signals_and_deadline(int(env.get("RTO_HOURS", "4")) * 3600):
-            try:
-                result = drill(env, now, cleaned)
-            except JobError as exc:
-                failure = str(exc)
-            key = evidence(env, now, result, failure)
+            result, failure, where = drill_and_record(env, dt.datetime.now(dt.UTC), cleaned)
     except Stopped as stop:
         what = "pg_restore stopped, the scratch database dropped"
         print(f"restore drill stopped by {stop.name}: {what}", file=sys.stderr)
         return stop.exit_code
     except JobError as exc:
-        print(f"restore drill failed: {failure + '; and ' if failure else ''}{exc}", file=sys.stderr)
+        print(f"restore drill failed: {exc}", file=sys.stderr)
         return 1
     finally:
         if cleaned:
             print(f"dropped scratch databases a killed drill left behind: {', '.join(cleaned)}", file=sys.stderr)
     if failure is not None or result is None:
-        print(
-            f"restore drill failed: {failure}; recorded at s3://{setting(env, 'BACKUP_BUCKET')}/{key}", file=sys.stderr
-        )
+        print(f"restore drill failed: {failure}; {where}", file=sys.stderr)
         return 1
-    print(f"{result.report()}; recorded at s3://{setting(env, 'BACKUP_BUCKET')}/{key}")
+    print(f"{result.report()}; {where}")
     return 0 if result.seconds <= result.rto_hours * 3600 else 1
 
 

@@ -16,7 +16,7 @@ import subprocess
 from components.database.config import PostgresConfig
 from components.shared.stack import environment_of_stack
 from jobs.common import JobError, signals_and_deadline
-from jobs.restore_drill import drill, evidence
+from jobs.restore_drill import drill_and_record
 from ops.offline.stackfile import StackFile
 
 
@@ -63,17 +63,11 @@ def restore_drill(stack_file: StackFile, bucket: str | None, target_url: str | N
         **pg.restore_drill.job_env(pg.schema_name),
     }
     # the same evidence as the scheduled drill: a record in the bucket, passed or failed, and the metric
-    result, failure = None, None
     try:
         with signals_and_deadline(pg.restore_drill.rto_hours * 3600):
-            try:
-                result = drill(env, now)
-            except JobError as exc:
-                failure = str(exc)
-            key = evidence(env, now, result, failure)
+            result, failure, where = drill_and_record(env, now)
     except JobError as exc:
-        raise DrillError(f"{failure + '; and ' if failure else ''}{exc}") from None
-    where = f"recorded at s3://{env['BACKUP_BUCKET']}/{key}"
+        raise DrillError(str(exc)) from None
     if failure is not None or result is None:
         raise DrillError(f"{failure}; {where}")
     return f"{result.report()}; {where}"
