@@ -41,8 +41,9 @@ def names_of(repo: Path, relative: Path) -> list[str]:
     return list(dict.fromkeys([str(relative), *followed.stdout.split()]))
 
 
-def resolve(ref: str, stack_path: Path) -> str:
-    """The commit `ref` names in the stack file's repository; a bad ref is refused before anything runs."""
+def resolve(ref: str, stack_path: Path) -> tuple[Path, str]:
+    """The stack file's repository and the commit `ref` names in it; a bad ref is refused before anything
+    runs."""
     repo = repository_of(stack_path)
     if repo is None:
         raise ValueError(f"{stack_path} is not in a git repository: a diff compares with a git ref of its repository")
@@ -55,7 +56,7 @@ def resolve(ref: str, stack_path: Path) -> str:
     )
     if found.returncode != 0:
         raise ValueError(f"{ref!r} names no commit in {repo}")
-    return found.stdout.strip()
+    return repo, found.stdout.strip()
 
 
 @contextlib.contextmanager
@@ -86,12 +87,11 @@ def stopped_by_signals() -> Iterator[None]:
 class RefPlan:
     """The offline plan of the stack file as it is at a commit, from that commit's code, in a temporary
     copy of that commit (`git archive`), so the checkout is not disturbed and git registers nothing. Run
-    it as `with RefPlan(...) as ref: ref.start(); ...; rows = ref.rows()`: the plan runs in its own
-    interpreter meanwhile, and leaving the block, by any way, stops it and removes the copy."""
+    it as `with RefPlan(*resolve(ref, path), path, today) as ref: ref.start(); ...; rows = ref.rows()`:
+    the plan runs in its own interpreter meanwhile, and leaving the block, by any way, stops it and
+    removes the copy."""
 
-    def __init__(self, commit: str, stack_path: Path, today: str):
-        repo = repository_of(stack_path)
-        assert repo is not None  # resolve() has checked
+    def __init__(self, repo: Path, commit: str, stack_path: Path, today: str):
         self.repo, self.commit, self.today = repo, commit, today
         self.relative = stack_path.resolve().relative_to(repo)
         self.tmp = Path(tempfile.mkdtemp(prefix="ops-diff-"))
