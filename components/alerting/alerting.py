@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 
 from components.alerting.config import WATCHDOG_KEY, AlertsConfig
 from components.alerting.dashboard import Dashboard, DashboardArgs
@@ -62,8 +63,9 @@ class Alerting(pulumi.ComponentResource):
         )
         self.topic_arns = routing.topic_arns
         self.health_check_ids: dict[str, pulumi.Output[str]] = {}
-        watched: list[pulumi.Output[str]] = []  # what the dashboard's alarm widget shows
-        self.paging_alarm_names: list[pulumi.Output[str]] = []  # what a maintenance window mutes
+        # what pages: the SLO composites, then the health-check alarms (the dashboard shows them, a
+        # maintenance window mutes them)
+        paging: list[aws.cloudwatch.CompositeAlarm | aws.cloudwatch.MetricAlarm] = []
         if a.health_checks:
             checks = HealthChecks(
                 f"{name}-health",
@@ -73,8 +75,7 @@ class Alerting(pulumi.ComponentResource):
                 opts=child,
             )
             self.health_check_ids = {n: c.id for n, c in checks.checks.items()}
-            watched += [alarm.arn for _, alarm in sorted(checks.alarms.items())]
-            self.paging_alarm_names += [alarm.name for _, alarm in sorted(checks.alarms.items())]
+            paging += [alarm for _, alarm in sorted(checks.alarms.items())]
         if a.slos:
             slos = SloAlarms(
                 f"{name}-slos",
@@ -90,10 +91,7 @@ class Alerting(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            watched = [c.arn for _, c in sorted(slos.composites.items())] + watched
-            self.paging_alarm_names = [
-                c.alarm_name for _, c in sorted(slos.composites.items())
-            ] + self.paging_alarm_names
+            paging[:0] = [c for _, c in sorted(slos.composites.items())]
         if a.thresholds:
             ThresholdAlarms(
                 f"{name}-thresholds",
@@ -122,6 +120,9 @@ class Alerting(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        self.paging_alarm_names = [
+            a.alarm_name if isinstance(a, aws.cloudwatch.CompositeAlarm) else a.name for a in paging
+        ]
         self.dashboard = None
         if a.slos or a.thresholds or a.health_checks:
             self.dashboard = Dashboard(
@@ -131,7 +132,7 @@ class Alerting(pulumi.ComponentResource):
                     environment=env,
                     alerts=a,
                     health_check_ids=self.health_check_ids,
-                    alarm_arns=watched,
+                    alarm_arns=[a.arn for a in paging],
                     links=args.links,
                 ),
                 opts=child,
