@@ -5,7 +5,6 @@ Whatever is wrong is a StackFileError `Pulumi.<stack>.yaml: line N: what is wron
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,13 +64,25 @@ def stack_files(root: Path = ROOT) -> list[Path]:
 PROJECT_NAME = "platform"
 
 
+def project_name(directory: Path) -> str | None:
+    """The name in the directory's Pulumi.yaml, if it has a readable one."""
+    found = directory / "Pulumi.yaml"
+    if not found.is_file():
+        return None
+    try:
+        doc = YAML(typ="safe", pure=True).load(found.read_text(errors="replace"))
+    except YAMLError:
+        return None
+    name = doc.get("name") if isinstance(doc, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def project_root(start: Path | None = None) -> Path:
     """The directory of this project's Pulumi.yaml at or above `start` (the working directory), so `ops`
     runs from anywhere in the repository; outside it, one line saying where it looked."""
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
-        found = directory / "Pulumi.yaml"
-        if found.is_file() and re.search(rf"(?m)^name:\s*{PROJECT_NAME}\s*$", found.read_text(errors="replace")):
+        if project_name(directory) == PROJECT_NAME:
             return directory
     raise FileNotFoundError(
         f"no Pulumi.yaml of project {PROJECT_NAME!r} in {here} or above it: run ops inside the repository, "

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from ruamel.yaml import YAML
 
 from components.shared.base import PROJECT
 from components.shared.loader import TODAY_ENV, Stale, load
@@ -35,7 +34,7 @@ from components.shared.stack import StackConfig
 from ops.offline.config import offline_config, placeholder, to_config_value
 from ops.offline.fakes import ACCOUNT_ID, FakeProviders, unwrap_secrets
 from ops.offline.sdk import import_provider_sdks
-from ops.offline.stackfile import ROOT, StackFile, known_stacks, locate, read
+from ops.offline.stackfile import ROOT, StackFile, known_stacks, locate, project_name, read
 
 __all__ = [
     "ACCOUNT_ID",
@@ -280,9 +279,9 @@ def synthesize_file(stack_file: StackFile, today: dt.date | None = None) -> Synt
     """The offline plan of a stack file already read (the CLI reads it once, for errors' line numbers too)."""
     config, secret_keys, stood_in = offline_config(stack_file.stack, stack_file.config)
     home = stack_file.path.resolve().parent
-    if home != ROOT and (home / "Pulumi.yaml").is_file() and (home / "__main__.py").is_file():
+    project = project_name(home)
+    if home != ROOT and project is not None and (home / "__main__.py").is_file():
         # a program of its own beside the stack file (bootstrap/Pulumi.ci.yaml): plan that one, as its project
-        project = YAML(typ="safe", pure=True).load((home / "Pulumi.yaml").read_text())["name"]
         return synthesize(stack_file.stack, config, secret_keys, today, program=home / "__main__.py", project=project)
     synth = synthesize(stack_file.stack, config, secret_keys, today=today)
     synth.placeholders = stood_in
