@@ -130,13 +130,13 @@ class S3:
             "AWS_EC2_METADATA_DISABLED": "true",
         }
 
-    def client(self, service: str = "s3") -> object:
+    def client(self, service: str = "s3", region: str = "us-east-1") -> object:
         import boto3
 
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
-            region_name="us-east-1",
+            region_name=region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )

@@ -28,14 +28,14 @@ def account(prod: Synth) -> Iterator[S3]:
         aliases = prod.outputs["kmsKeyAliases"]
         for purpose, alias in aliases.items():
             region = "us-west-2" if purpose == "general-replica" else "us-east-1"
-            kms: Any = boto(server, "kms", region)
+            kms: Any = server.client("kms", region)
             key = kms.create_key(Description=purpose)["KeyMetadata"]["KeyId"]
             kms.create_alias(AliasName=alias, TargetKeyId=key)
             if purpose != "watchdog":  # one key left unrotated, as a drifted account would have it
                 kms.enable_key_rotation(KeyId=key)
             if purpose == "general":
                 kms.rotate_key_on_demand(KeyId=key)
-        s3: Any = boto(server, "s3", "us-east-1")
+        s3: Any = server.client("s3", "us-east-1")
         s3.create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         s3.put_object_lock_configuration(
@@ -70,7 +70,7 @@ def account(prod: Synth) -> Iterator[S3]:
                 ServerSideEncryption="aws:kms",
                 SSEKMSKeyId="alias/learning-accelerator-general-production",
             )
-        cloudwatch: Any = boto(server, "cloudwatch", "us-east-1")
+        cloudwatch: Any = server.client("cloudwatch", "us-east-1")
         cloudwatch.put_metric_alarm(
             AlarmName="learning-accelerator-production-backup-freshness",
             Namespace="Platform/Backups",
@@ -89,18 +89,6 @@ def account(prod: Synth) -> Iterator[S3]:
         record(s3, NOW - dt.timedelta(days=100), "passed")  # last quarter's: too old to count
         record(s3, NOW - dt.timedelta(days=10), "failed", "table courses is missing from the restored copy")
         yield server
-
-
-def boto(server: S3, service: str, region: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        service,
-        endpoint_url=server.endpoint,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 def record(s3: Any, at: dt.datetime, outcome: str, reason: str | None = None) -> None:
@@ -155,7 +143,7 @@ def test_no_drill_passed_this_quarter_fails_the_control_until_one_does(
     assert (code, control["status"], control["source"]) == (3, "fail", "live")
     assert control["failures"] == [{"resource": "drills/", "reason": "1 drill(s) in the last 92 days, none passed"}]
     assert [d["outcome"] for d in report["live"]["drills"]] == ["failed", "passed"]  # newest first
-    record(boto(account, "s3", "us-east-1"), NOW - dt.timedelta(hours=1), "passed")
+    record(account.client("s3", "us-east-1"), NOW - dt.timedelta(hours=1), "passed")
     code, report = audited(account, monkeypatch)
     control = next(c for c in report["controls"] if c["id"] == "restore-drills-passed")
     assert (code, control["status"], len(control["resources"])) == (0, "pass", 2)
