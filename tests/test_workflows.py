@@ -106,6 +106,7 @@ def test_deploys_run_every_staging_then_each_prod_behind_its_own_environment() -
         )
         verify = jobs[job]["steps"][-1]
         assert verify["name"] == "verify the health checks" and '.venv/bin/ops verify "$STACK"' in verify["run"]
+        assert "Roll back: revert the merge commit; the revert's pull request shows the diff back." in verify["run"]
     # bootstrap declares a deploy role for each of those environments, trusted for that one only
     ci = read(ROOT / "bootstrap" / "Pulumi.ci.yaml", "ci").config
     assert ci["bootstrap:environments"] == ["staging", *listed()["prod"]]
@@ -169,3 +170,11 @@ def test_the_weekly_rotation_opens_one_pull_request_per_stack_whose_ci_runs() ->
         "add-paths": "Pulumi.${{ matrix.stack }}.yaml",
         "body-path": "${{ steps.rotate.outputs.body }}",
     }
+
+
+def test_the_comment_job_runs_no_code_of_the_pull_request() -> None:
+    job = load(ROOT / ".github/workflows/offline-diff-comment.yml")["jobs"]["comment"]
+    assert job["permissions"] == {"actions": "read", "pull-requests": "write"}
+    uses = [s.get("uses", "").split("@")[0] for s in job["steps"]]
+    assert uses == ["actions/download-artifact", "actions/github-script"]  # no checkout, no run step
+    assert not any("run" in s for s in job["steps"])
