@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting.alerting import Alerting, AlertingArgs
-from components.alerting.config import ALERTS_KEY, ALERTS_REGION, WATCHDOG_KEY
+from components.alerting.config import ALERTS_KEY, ALERTS_REGION, ONCALL, WATCHDOG_KEY
 from components.alerting.routing import TOPIC_PUBLISHERS
 from components.backups.access import BackupAccess, BackupAccessArgs, drill_machines, reader_arn
 from components.backups.storage import BackupStorage, BackupStorageArgs
@@ -191,7 +191,23 @@ if cfg.github is not None and secrets is not None:
     )
     pulumi.export("githubSecrets", sorted(repository.secrets))
 
-# 7. Alerting (runbooks 000-004): topics per severity, health checks, SLO burn rates, thresholds.
+# 7. On-call (runbooks 000, 002, 004): PagerDuty's people, rotations, escalation, and a service per
+# severity that pages through it, whose CloudWatch integration the alert topics subscribe.
+oncall = None
+if cfg.oncall is not None:
+    oncall = Oncall(
+        "oncall",
+        OncallArgs(
+            app=cfg.app,
+            environment=cfg.env,
+            oncall=cfg.oncall,
+            token=loaded.provided[cfg.oncall.token_secret],
+            severities=cfg.alerts.oncall_severities() if cfg.alerts else (),
+        ),
+    )
+    pulumi.export("escalationPolicy", oncall.policy.id)
+
+# 8. Alerting (runbooks 000-004): topics per severity, health checks, SLO burn rates, thresholds.
 if (alerts := cfg.alerts) is not None:
     assert keys is not None  # the config requires the alerts key
     alerting = Alerting(
@@ -202,7 +218,11 @@ if (alerts := cfg.alerts) is not None:
             account_id=account_id(),
             alerts=alerts,
             topic_key_arn=keys.keys[ALERTS_KEY].arn,
-            pagerduty_urls={n: loaded.provided[n] for n in alerts.pagerduty_secrets()},
+            pagerduty_urls={
+                s: oncall.endpoints[s] if oncall and c.pagerduty == ONCALL else loaded.provided[c.pagerduty]
+                for s, c in alerts.channels.items()
+                if c.pagerduty
+            },
             key_arns=keys.key_arns,
             key_regions=keys.key_regions,
             watch_backups=cfg.backups is not None,
@@ -221,7 +241,7 @@ if (alerts := cfg.alerts) is not None:
         pulumi.export("dashboardName", alerting.dashboard.dashboard_name)
     pulumi.export("healthCheckIds", alerting.health_check_ids)
 
-    # 8. Maintenance windows (runbook 000): the next ones mute what would page during planned work.
+    # 9. Maintenance windows (runbook 000): the next ones mute what would page during planned work.
     if cfg.maintenance is not None:
         windows = MaintenanceWindows(
             "maintenance",
@@ -232,14 +252,10 @@ if (alerts := cfg.alerts) is not None:
                 today=loaded.today,
                 alarm_names=alerting.paging_alarm_names,
                 tags=cfg.tags(),
+                pagerduty_provider=oncall.provider if oncall else None,
+                pagerduty_services=[
+                    oncall.services[s].id for s in alerting.paging_severities if oncall and s in oncall.services
+                ],
             ),
         )
         pulumi.export("maintenanceWindows", sorted(windows.windows))
-
-# 9. On-call (runbooks 000, 002, 004): PagerDuty's people, rotations and escalation.
-if cfg.oncall is not None:
-    oncall = Oncall(
-        "oncall",
-        OncallArgs(app=cfg.app, environment=cfg.env, oncall=cfg.oncall, token=loaded.provided[cfg.oncall.token_secret]),
-    )
-    pulumi.export("escalationPolicy", oncall.policy.id)

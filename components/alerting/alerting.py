@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.alerting.config import WATCHDOG_KEY, AlertsConfig
+from components.alerting.config import WATCHDOG_KEY, AlertsConfig, Severity
 from components.alerting.dashboard import Dashboard, DashboardArgs
 from components.alerting.health_checks import HealthChecks, HealthChecksArgs
 from components.alerting.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
@@ -24,7 +24,7 @@ class AlertingArgs:
     account_id: pulumi.Input[str]
     alerts: AlertsConfig
     topic_key_arn: pulumi.Input[str]
-    pagerduty_urls: Mapping[str, pulumi.Output[str]]
+    pagerduty_urls: Mapping[Severity, pulumi.Output[str]]  # severity -> integration URL, a secret
     key_arns: Mapping[str, pulumi.Output[str]]  # purpose -> the stack's KMS keys, watched for DisableKey
     key_regions: Mapping[str, str]  # purpose -> the key's region
     watch_backups: bool
@@ -120,6 +120,10 @@ class Alerting(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
+        # the severities those alarms notify: PagerDuty's maintenance windows hold their services
+        self.paging_severities: list[Severity] = sorted(
+            {*(h.severity for h in a.health_checks), *((a.page_severity,) if a.slos else ())}
+        )
         self.paging_alarm_names = [
             a.alarm_name if isinstance(a, aws.cloudwatch.CompositeAlarm) else a.name for a in paging
         ]

@@ -54,10 +54,19 @@ class SlackChannel(Model):
     name: str | None = None  # for people: "#incidents-critical"
 
 
-class Channels(Model):
-    """Where one severity goes. PagerDuty's integration URL is a provided secret, named here."""
+ONCALL = "oncall"  # `pagerduty: oncall`: the severity's service that platform:oncall declares
+ONCALL_MISSING = (
+    "oncall pages through the service platform:oncall declares: declare platform:oncall, "
+    "or name a provided secret holding a PagerDuty integration URL"
+)
 
-    pagerduty: SecretName | None = None
+
+class Channels(Model):
+    """Where one severity goes. PagerDuty is `oncall`, the severity's service in platform:oncall, whose
+    CloudWatch integration gives the subscription's URL; or, for an account whose PagerDuty API the stack
+    cannot reach, the name of a provided secret holding an integration URL pasted from PagerDuty."""
+
+    pagerduty: SecretName | Literal["oncall"] | None = None
     slack: SlackChannel | None = None
     email: list[Email] = Field(default_factory=list)
     sms: list[PhoneNumber] = Field(default_factory=list)
@@ -258,7 +267,11 @@ class AlertsConfig(Model):
         return self
 
     def pagerduty_secrets(self) -> list[str]:
-        return sorted({c.pagerduty for c in self.channels.values() if c.pagerduty})
+        return sorted({c.pagerduty for c in self.channels.values() if c.pagerduty and c.pagerduty != ONCALL})
+
+    def oncall_severities(self) -> list[Severity]:
+        """The severities that page through platform:oncall's services, one service each."""
+        return sorted(s for s, c in self.channels.items() if c.pagerduty == ONCALL)
 
 
 def alarm_name(*parts: str) -> str:

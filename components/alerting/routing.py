@@ -30,7 +30,8 @@ class AlertRoutingArgs:
     account_id: pulumi.Input[str]
     channels: Mapping[Severity, Channels]
     kms_key_arn: pulumi.Input[str]
-    pagerduty_urls: Mapping[str, pulumi.Output[str]]  # provided secret name -> integration URL
+    # severity -> its PagerDuty integration URL (a secret): platform:oncall's service, or a provided secret
+    pagerduty_urls: Mapping[Severity, pulumi.Output[str]]
     tags: dict[str, str]
     # (severity, key ARN): a topic for the alerts key's own DisableKey/ScheduleKeyDeletion, encrypted with
     # another key, since SNS cannot publish to a topic whose key is disabled; it reaches that severity's people.
@@ -102,7 +103,7 @@ class AlertRouting(pulumi.ComponentResource):
                 f"{name}-{level}-pagerduty",
                 topic=topic.arn,
                 protocol="https",
-                endpoint=args.pagerduty_urls[channels.pagerduty],
+                endpoint=args.pagerduty_urls[severity],
                 # PagerDuty confirms the subscription itself; SNS would otherwise wait for a click.
                 endpoint_auto_confirms=True,
                 region=ALERTS_REGION,

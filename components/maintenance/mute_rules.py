@@ -1,4 +1,5 @@
-"""Alarm mute rules for the next maintenance windows, so planned work pages nobody."""
+"""Alarm mute rules and PagerDuty maintenance windows for the next maintenance windows, so planned work
+pages nobody."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_pagerduty as pagerduty
 
 from components.alerting.config import ALERTS_REGION
 from components.maintenance.config import MaintenanceConfig
@@ -21,11 +23,20 @@ class MaintenanceWindowsArgs:
     today: dt.date
     alarm_names: Sequence[pulumi.Input[str]]
     tags: dict[str, str]
+    # platform:oncall's provider and the services the muted alarms page, for PagerDuty's own windows
+    pagerduty_provider: pagerduty.Provider | None = None
+    pagerduty_services: Sequence[pulumi.Input[str]] = ()
 
 
 class MaintenanceWindows(pulumi.ComponentResource):
-    """One one-time CloudWatch alarm mute rule (an `at()` schedule in UTC) per upcoming window: a rule
-    per date, so a passed window goes and the next one comes with the monthly preview."""
+    """Per upcoming window, a one-time CloudWatch alarm mute rule (an `at()` schedule in UTC) and, where the
+    stack pages through platform:oncall, a PagerDuty maintenance window on the services those alarms
+    page: one of each per date, so a passed window goes and the next one comes with the monthly preview.
+
+    PagerDuty's window holds every incident on its services, so an alarm that is not muted but pages the
+    same service (a KMS key event, backup freshness) reaches Slack, email and SMS during the window, not
+    PagerDuty.
+    """
 
     def __init__(self, name: str, args: MaintenanceWindowsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:maintenance:MaintenanceWindows", name, None, opts)
@@ -54,4 +65,16 @@ class MaintenanceWindows(pulumi.ComponentResource):
                 tags={**args.tags, "window": start.strftime("%Y-%m-%dT%H:%MZ")},
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            if args.pagerduty_provider is not None and args.pagerduty_services:
+                pagerduty.MaintenanceWindow(
+                    f"{name}-{day}-pagerduty",
+                    start_time=f"{start:%Y-%m-%dT%H:%M:%SZ}",
+                    end_time=f"{end:%Y-%m-%dT%H:%M:%SZ}",
+                    services=list(args.pagerduty_services),
+                    description=f"{args.app} {args.environment}: runbook 000 monthly maintenance",
+                    # Deleting a window that has started ends it early, and one that has ended answers
+                    # 405 (pagerduty/resource_pagerduty_maintenance_window.go); when a window drops out
+                    # of the next three mid-way, it is left to run its course instead.
+                    opts=pulumi.ResourceOptions(parent=self, provider=args.pagerduty_provider, retain_on_delete=True),
+                )
         self.register_outputs({"windows": sorted(self.windows)})

@@ -8,12 +8,14 @@ notified. `rule_delays` converts one into the other.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from pydantic import Field, StringConstraints, model_validator
 
-from components.alerting.config import Email
+from components.alerting.config import AlertsConfig, Email, Severity
+from components.secrets.config import SecretItem
 from components.shared.base import IsoDate, Model, SecretName, Slug, raise_if
 
 WEEK = 7 * 24 * 3600
@@ -40,12 +42,27 @@ class Level(Model):
     within_minutes: int = Field(ge=0, le=24 * 60)  # cumulative, as the runbook writes it
 
 
+Urgency = Literal["high", "low"]
+# PagerDuty's urgency per severity: high notifies by the responders' high-urgency rules (phone, SMS),
+# low by their low-urgency ones; runbook 004's P3 "Medium" goes to Slack and a digest, so it is low.
+URGENCY: dict[str, Urgency] = {"P1": "high", "P2": "high", "P3": "low"}
+
+
+class PagedService(Model):
+    """The PagerDuty service of one severity whose channel is `pagerduty: oncall`."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None  # default "<app> <env> P1"
+    urgency: Urgency | None = None  # default: URGENCY
+
+
 class OncallConfig(Model):
     token_secret: SecretName = "PAGERDUTY_API_TOKEN"  # a provided secret: the provider's API token
     people: dict[Slug, Email] = Field(min_length=1)  # looked up by email, never created (each is a licence)
     schedules: dict[Slug, Rotation] = Field(default_factory=dict)
     escalation: list[Level] = Field(min_length=1)
     loops: int = Field(default=2, ge=0, le=9)
+    # overrides for the services of the severities whose alerts channel is `pagerduty: oncall`
+    services: dict[Severity, PagedService] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _consistent(self) -> OncallConfig:
@@ -66,6 +83,26 @@ class OncallConfig(Model):
             problems.append(("escalation", f"withinMinutes must increase level by level, not {times}"))
         raise_if(problems)
         return self
+
+    def problems(self, items: Mapping[str, SecretItem], alerts: AlertsConfig | None) -> list[tuple[str, str]]:
+        """Against the rest of the stack: the token is a provided secret, and each service override is
+        for a severity that pages through oncall."""
+        problems = []
+        token = items.get(self.token_secret)
+        if token is None or token.kind != "provided":
+            problems.append(("oncall.tokenSecret", f"{self.token_secret} must be a provided secret in secrets.items"))
+        paged = alerts.oncall_severities() if alerts else []
+        problems += [
+            (f"oncall.services.{s}", f"{s} does not page through oncall: alerts.channels.{s}.pagerduty is not 'oncall'")
+            for s in sorted(self.services)
+            if s not in paged
+        ]
+        return problems
+
+    def service(self, app: str, environment: str, severity: Severity) -> tuple[str, Urgency]:
+        """The name and urgency of the severity's PagerDuty service."""
+        spec = self.services.get(severity, PagedService())
+        return spec.name or f"{app} {environment} {severity}", spec.urgency or URGENCY[severity]
 
     def rule_delays(self) -> list[int]:
         """Per rule, the minutes PagerDuty waits before notifying the next: the gap to the next level's

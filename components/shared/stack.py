@@ -11,6 +11,8 @@ from components.alerting.config import (
     ALERTS_KEY,
     ALERTS_REGION,
     KMS_FILTER_MAX,
+    ONCALL,
+    ONCALL_MISSING,
     WATCHDOG_KEY,
     AlertsConfig,
     kms_filter_length,
@@ -141,11 +143,7 @@ class StackConfig(Model):
         if self.github is not None:
             problems += self.github.problems(self.secrets.items if self.secrets else {})
         if self.oncall is not None:
-            token = (self.secrets.items if self.secrets else {}).get(self.oncall.token_secret)
-            if token is None or token.kind != "provided":
-                problems.append(
-                    ("oncall.tokenSecret", f"{self.oncall.token_secret} must be a provided secret in secrets.items")
-                )
+            problems += self.oncall.problems(self.secrets.items if self.secrets else {}, self.alerts)
         if self.maintenance is not None and self.alerts is None:
             problems.append(("maintenance", "mutes this stack's alarms during the window: declare platform:alerts"))
         problems += self._alert_problems()
@@ -167,7 +165,9 @@ class StackConfig(Model):
         items = self.secrets.items if self.secrets else {}
         for severity, channels in a.channels.items():
             name = channels.pagerduty
-            if name is not None and (name not in items or items[name].kind != "provided"):
+            if name == ONCALL and self.oncall is None:
+                problems.append((f"alerts.channels.{severity}.pagerduty", ONCALL_MISSING))
+            elif name != ONCALL and name is not None and (name not in items or items[name].kind != "provided"):
                 problems.append(
                     (f"alerts.channels.{severity}.pagerduty", f"{name} is not a provided secret in secrets.items")
                 )

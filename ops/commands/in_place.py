@@ -184,13 +184,27 @@ IN_PLACE: dict[str, InPlace] = {
     "pulumi:providers:github": _e(
         "pulumi-terraform-bridge DiffConfig (#1683), pulumi-github resources.go", "baseUrl owner token"
     ),
-    # PagerDuty/terraform-provider-pagerduty pagerduty/resource_pagerduty_{schedule,escalation_policy}.go
-    # mark no field ForceNew: both update in place
+    # PagerDuty/terraform-provider-pagerduty pagerduty/resource_pagerduty_<resource>.go (read at 95cf9d8)
     "pagerduty:index/schedule:Schedule": _e(
         "resource_pagerduty_schedule.go: no ForceNew", "description layers name overflow teams timeZone"
     ),
     "pagerduty:index/escalationPolicy:EscalationPolicy": _e(
         "resource_pagerduty_escalation_policy.go: no ForceNew", "description name numLoops rules teams"
+    ),
+    "pagerduty:index/service:Service": _e(
+        "resource_pagerduty_service.go: no ForceNew",
+        "acknowledgementTimeout alertCreation alertGrouping alertGroupingParameters alertGroupingTimeout "
+        "autoPauseNotificationsParameters "
+        "autoResolveTimeout description escalationPolicy incidentUrgencyRule name responsePlay "
+        "scheduledActions supportHours",
+    ),
+    # a new integration is a new key, so the SNS subscription built from it is replaced too
+    "pagerduty:index/serviceIntegration:ServiceIntegration": _e(
+        "resource_pagerduty_service_integration.go: service, type, vendor and email_filter are ForceNew",
+        "emailFilterMode emailIncidentCreation emailParsers emailParsingFallback integrationEmail name",
+    ),
+    "pagerduty:index/maintenanceWindow:MaintenanceWindow": _e(
+        "resource_pagerduty_maintenance_window.go: no ForceNew", "description endTime services startTime"
     ),
     "pulumi:providers:pagerduty": _e(
         "pulumi-terraform-bridge DiffConfig (#1683)", "serviceRegion skipCredentialsValidation token"

@@ -108,6 +108,10 @@ class FakeProviders(pulumi.runtime.Mocks):
             return f"prj_{seed[:20]}", state
         if t == "flyio:index:App":
             return inputs.get("name", args.name), state
+        if t == "pagerduty:index/serviceIntegration:ServiceIntegration":
+            # PagerDuty issues the key (32 hex characters) when the integration is created
+            state["integrationKey"] = seed[:32]
+            return f"P{seed[:6].upper()}", state
         return f"{args.name}-id", state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
@@ -121,4 +125,8 @@ class FakeProviders(pulumi.runtime.Mocks):
         if args.token == "pagerduty:index/getUser:getUser":
             email = str(args.args.get("email"))
             return {"id": "P" + digest(email)[:6].upper(), "email": email, "name": email.split("@")[0]}, []
+        if args.token == "pagerduty:index/getVendor:getVendor":
+            # Amazon CloudWatch's vendor ID, as the provider's acceptance test reads it
+            # (pagerdutyplugin/data_source_pagerduty_vendor_test.go)
+            return {"id": "PZQ6AUS", "name": "Amazon CloudWatch", "type": "generic_events_api_inbound_integration"}, []
         raise NotImplementedError(f"no fake for the call {args.token}; add one to FakeProviders.call")

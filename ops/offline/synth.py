@@ -65,6 +65,7 @@ class Resource:
     dependencies: list[str]
     aliases: list[str]  # URNs this resource had before a rename
     provider: str  # "<provider URN>::<id>" when an explicit provider was given
+    additional_secret_outputs: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def is_secret(self, path: str) -> bool:
@@ -124,6 +125,7 @@ class RecordingMonitor(RecordingMockMonitor):
                 dependencies=list(request.dependencies),
                 aliases=aliases,
                 provider=request.provider,
+                additional_secret_outputs=list(request.additionalSecretOutputs),
                 outputs=state,
             )
         )

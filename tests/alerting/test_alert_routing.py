@@ -69,7 +69,7 @@ def test_subscribers_per_severity(prod: Synth) -> None:
         True,
         topic("P1"),
     )
-    assert pagerduty.secret_paths == ["endpoint"]  # the integration URL is a provided secret
+    assert pagerduty.secret_paths == ["endpoint"]  # built from the P1 service's integration key (tests/oncall)
     email = prod.get(SUBSCRIPTION, "alerts-routing-p2-email-tech-lead@learningaccelerator.com")
     assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "tech-lead@learningaccelerator.com")
     slack = prod.get(CHATBOT, "alerts-routing-p1-slack")

@@ -8,9 +8,10 @@ import pytest
 
 from components.maintenance.config import MaintenanceConfig
 from ops.offline.synth import Synth
-from tests.helpers import SynthFn, error_of
+from tests.helpers import SynthFn, error_of, parent_name
 
 MUTE = "aws:cloudwatch/alarmMuteRule:AlarmMuteRule"
+PD_WINDOW = "pagerduty:index/maintenanceWindow:MaintenanceWindow"
 RUNBOOK = {"rrule": "FREQ=MONTHLY;BYDAY=2SU", "start": "02:00", "durationMinutes": 120, "timeZone": "America/New_York"}
 
 
@@ -52,6 +53,29 @@ def test_prod_mutes_what_pages_during_the_next_three_windows(prod: Synth) -> Non
     )
     assert first["muteTargets"]["alarmNames"] == composites + down
     assert prod.outputs["maintenanceWindows"] == ["20261213", "20270110", "20270214"]
+
+
+def test_pagerduty_holds_the_p1_service_for_the_same_windows_and_keeps_a_started_one(prod: Synth) -> None:
+    windows = sorted(prod.of_type(PD_WINDOW), key=lambda r: r.name)
+    assert [(w.name, w.inputs["startTime"], w.inputs["endTime"]) for w in windows] == [
+        ("maintenance-20261213-pagerduty", "2026-12-13T07:00:00Z", "2026-12-13T09:00:00Z"),
+        ("maintenance-20270110-pagerduty", "2027-01-10T07:00:00Z", "2027-01-10T09:00:00Z"),
+        ("maintenance-20270214-pagerduty", "2027-02-14T07:00:00Z", "2027-02-14T09:00:00Z"),
+    ]
+    provider = next(r for r in prod.resources if r.type == "pulumi:providers:pagerduty")
+    for w in windows:
+        # the muted alarms page P1 only, so only its service is held
+        assert w.inputs["services"] == ["oncall-p1-id"]
+        assert w.inputs["description"] == "learning-accelerator production: runbook 000 monthly maintenance"
+        # deleting a started window would end it early: a window that leaves the next three stays
+        assert w.retain_on_delete is True
+        assert w.provider == f"{provider.urn}::{provider.name}-id"
+        assert parent_name(prod, w) == "maintenance"
+
+
+def test_a_stack_without_oncall_mutes_alarms_only(synth: SynthFn) -> None:
+    staging = synth("staging", {"platform:maintenance": RUNBOOK})
+    assert (len(staging.of_type(MUTE)), staging.of_type(PD_WINDOW)) == (3, [])
 
 
 def test_a_passed_window_goes_and_the_next_one_comes(synth: SynthFn) -> None:

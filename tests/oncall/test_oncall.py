@@ -11,7 +11,7 @@ from components.oncall.config import OncallConfig
 from ops.commands.diff import as_text, compare
 from ops.commands.plan import as_json
 from ops.offline.synth import Synth
-from tests.helpers import SynthFn, error_of, file_config
+from tests.helpers import SynthFn, error_of, file_config, synth_with
 
 SCHEDULE = "pagerduty:index/schedule:Schedule"
 POLICY = "pagerduty:index/escalationPolicy:EscalationPolicy"
@@ -99,3 +99,76 @@ def test_a_rotation_change_says_who_is_on_call_changes(prod: Synth, synth: Synth
 )
 def test_a_bad_oncall_section_is_refused_with_its_key(override: dict[str, Any], expected: str) -> None:
     assert expected in error_of("prod", {"platform:oncall": override})
+
+
+SERVICE = "pagerduty:index/service:Service"
+INTEGRATION = "pagerduty:index/serviceIntegration:ServiceIntegration"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def test_prod_pages_p1_through_a_service_whose_cloudwatch_integration_the_topic_subscribes(prod: Synth) -> None:
+    (service,) = prod.of_type(SERVICE)  # P1 is prod's one severity with `pagerduty: oncall`
+    assert service.inputs == {
+        "name": "learning-accelerator production P1",
+        "description": "CloudWatch alarms of severity P1 (learning-accelerator production)",
+        "escalationPolicy": "oncall-escalation-id",
+        "incidentUrgencyRule": {"type": "constant", "urgency": "high"},
+    }
+    (integration,) = prod.of_type(INTEGRATION)
+    assert integration.inputs == {"name": "Amazon CloudWatch", "service": "oncall-p1-id", "vendor": "PZQ6AUS"}
+    # the provider does not mark the key secret; the program does
+    assert integration.additional_secret_outputs == ["integrationKey"]
+    assert integration.parent == service.parent == next(r.urn for r in prod.of_type("platform:oncall:Oncall"))
+    key = integration.outputs["integrationKey"]
+    url = f"https://events.pagerduty.com/integration/{key}/enqueue"
+    # the P1 topic and the KMS watchdog (severity P1) both reach it, and the URL stays a secret
+    for name in ("alerts-routing-p1-pagerduty", "alerts-routing-watchdog-pagerduty"):
+        subscription = prod.get(SUBSCRIPTION, name)
+        assert (subscription.inputs["endpoint"], subscription.secret_paths) == (url, ["endpoint"])
+    assert "PAGERDUTY_INTEGRATION_URL" not in prod.outputs["secretGenerations"]
+
+
+def test_a_stack_without_oncall_keeps_the_pasted_integration_url() -> None:
+    flashfusion = synth_with("flashfusion-prod")
+    assert flashfusion.of_type(SERVICE) == []
+    subscription = flashfusion.get(SUBSCRIPTION, "alerts-routing-p1-pagerduty")
+    # the provided secret, here the offline plan's stand-in for it
+    assert (subscription.inputs["endpoint"], subscription.secret_paths) == (
+        "[placeholder: not in the stack file; pulumi config set --secret PAGERDUTY_INTEGRATION_URL "
+        "--stack flashfusion-prod]",
+        ["endpoint"],
+    )
+
+
+def test_a_service_override_sets_its_name_and_urgency(synth: SynthFn) -> None:
+    after = synth("prod", {"platform:oncall": {"services": {"P1": {"name": "ops-critical", "urgency": "low"}}}})
+    (service,) = after.of_type(SERVICE)
+    assert (service.inputs["name"], service.inputs["incidentUrgencyRule"]) == (
+        "ops-critical",
+        {"type": "constant", "urgency": "low"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (
+            {"platform:oncall": {"services": {"P2": {"urgency": "low"}}}},
+            "platform:oncall.services.P2: P2 does not page through oncall: "
+            "alerts.channels.P2.pagerduty is not 'oncall'",
+        ),
+        (
+            {"platform:oncall": {"services": {"P1": {"urgency": "urgent"}}}},
+            "platform:oncall.services.P1.urgency: Input should be 'high' or 'low'",
+        ),
+        (
+            {"platform:oncall": None},
+            "platform:alerts.channels.P1.pagerduty: oncall pages through the service platform:oncall declares: "
+            "declare platform:oncall, or name a provided secret holding a PagerDuty integration URL",
+        ),
+    ],
+)
+def test_a_service_without_its_severity_or_oncall_is_refused_with_its_key(
+    override: dict[str, Any], expected: str
+) -> None:
+    assert expected in error_of("prod", override)

@@ -67,7 +67,6 @@ def test_an_auditor_reads_the_markdown(clone: Path, capsys: pytest.CaptureFixtur
     assert (
         "### Production secrets have a rotation period (advisory, severity medium)\n\n"
         "- `OPENAI_API_KEY`: no rotation period: rotated on demand only\n"
-        "- `PAGERDUTY_INTEGRATION_URL`: no rotation period: rotated on demand only\n"
         "- Remediation: Give it secrets.items.<NAME>.rotationDays (runbook 000: quarterly)."
     ) in text
     assert (

@@ -56,7 +56,7 @@ def test_the_hints_are_there_to_check() -> None:
         "life-platform-prod": 2,
         "life-platform-staging": 1,
         "parker-flight-prod": 0,
-        "prod": 7,
+        "prod": 6,
         "staging": 4,
         "vercel-supabase-prod": 2,
     }

@@ -140,7 +140,6 @@ def test_provided_secrets_enter_the_program_as_secret_outputs() -> None:
         "GITHUB_ADMIN_TOKEN",
         "OPENAI_API_KEY",
         "PAGERDUTY_API_TOKEN",
-        "PAGERDUTY_INTEGRATION_URL",
         "POSTGRES_ADMIN_PASSWORD",
         "SUPABASE_SERVICE_ROLE_KEY",
     ]

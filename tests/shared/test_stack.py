@@ -53,7 +53,10 @@ def test_prod_declares_exactly_these_resources(prod: Synth) -> None:
         "pulumi:providers:pagerduty": 1,
         "pagerduty:index/schedule:Schedule": 2,  # runbook 000's weekly and monthly rotations
         "pagerduty:index/escalationPolicy:EscalationPolicy": 1,
+        "pagerduty:index/service:Service": 1,  # P1, the one severity that pages through oncall
+        "pagerduty:index/serviceIntegration:ServiceIntegration": 1,  # its Amazon CloudWatch integration
         "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": 3,  # the next three monthly windows
+        "pagerduty:index/maintenanceWindow:MaintenanceWindow": 3,  # and PagerDuty's, on the P1 service
         "aws:cloudwatch/dashboard:Dashboard": 1,
         "platform:delivery:GithubActionsSecrets": 1,
         "pulumi:providers:github": 1,
@@ -188,7 +191,6 @@ def test_prod_exports(prod: Synth) -> None:
         "SUPABASE_SERVICE_ROLE_KEY": 1,
         "OPENAI_API_KEY": 1,
         "ELEVENLABS_API_KEY": 1,
-        "PAGERDUTY_INTEGRATION_URL": 1,
         "DATABASE_PASSWORD": 2,
         "DB_MIGRATOR_PASSWORD": 1,
         "DB_READONLY_PASSWORD": 1,
