@@ -61,7 +61,7 @@ def test_unused_capabilities_have_no_section_and_no_resource(plans: dict[str, Sy
         "postgresql",
         "pulumi",
     }
-    assert families(plans["Pulumi.flashfusion-prod.yaml"]) == {"aws", "random", "postgresql", "pulumi"}
+    assert families(plans["Pulumi.flashfusion-prod.yaml"]) == {"aws", "random", "postgresql", "pulumi", "pagerduty"}
     assert families(plans["Pulumi.life-platform-prod.yaml"]) == {
         "aws",
         "random",
@@ -69,6 +69,7 @@ def test_unused_capabilities_have_no_section_and_no_resource(plans: dict[str, Sy
         "postgresql",
         "pulumi",
         "flyio",
+        "pagerduty",
     }
     components = Counter(r.type for r in plans["Pulumi.parker-flight-prod.yaml"].resources if not r.custom)
     assert set(components) == {

@@ -10,6 +10,7 @@ import pytest
 from components.oncall.config import OncallConfig
 from ops.commands.diff import as_text, compare
 from ops.commands.plan import as_json
+from ops.offline.fakes import digest
 from ops.offline.synth import Synth
 from tests.helpers import SynthFn, error_of, file_config, synth_with
 
@@ -129,13 +130,13 @@ def test_prod_pages_p1_through_a_service_whose_cloudwatch_integration_the_topic_
 
 
 def test_a_stack_without_oncall_keeps_the_pasted_integration_url() -> None:
-    flashfusion = synth_with("flashfusion-prod")
+    flashfusion = synth_with("flashfusion-staging")
     assert flashfusion.of_type(SERVICE) == []
     subscription = flashfusion.get(SUBSCRIPTION, "alerts-routing-p1-pagerduty")
     # the provided secret, here the offline plan's stand-in for it
     assert (subscription.inputs["endpoint"], subscription.secret_paths) == (
         "[placeholder: not in the stack file; pulumi config set --secret PAGERDUTY_INTEGRATION_URL "
-        "--stack flashfusion-prod]",
+        "--stack flashfusion-staging]",
         ["endpoint"],
     )
 
@@ -172,3 +173,33 @@ def test_a_service_without_its_severity_or_oncall_is_refused_with_its_key(
     override: dict[str, Any], expected: str
 ) -> None:
     assert expected in error_of("prod", override)
+
+
+@pytest.mark.parametrize(
+    ("stack", "delays", "targets", "service"),
+    [
+        # runbook 002: on-call immediately, team lead 15 min, engineering manager 30 min, CTO 1 h
+        (
+            "life-platform-prod",
+            [15, 15, 30, 30],
+            ["primary", "team-lead", "eng-manager", "cto"],
+            "life-platform production P1",
+        ),
+        # runbook 004: on-call immediate, platform lead 15 min, VP engineering 30 min; "PagerDuty: ops-critical"
+        ("flashfusion-prod", [15, 15, 15], ["primary", "platform-lead", "vp-engineering"], "ops-critical"),
+    ],
+)
+def test_each_products_stack_declares_its_runbooks_escalation(
+    stack: str, delays: list[int], targets: list[str], service: str
+) -> None:
+    plan = synth_with(stack)
+    (policy,) = plan.of_type(POLICY)
+    rules = policy.inputs["rules"]
+    assert [r["escalationDelayInMinutes"] for r in rules] == delays
+    (schedule,) = plan.of_type(SCHEDULE)
+    users = {u: f"P{digest(e)[:6].upper()}" for u, e in file_config(stack)["platform:oncall"]["people"].items()}
+    expected = ["oncall-primary-id" if t == "primary" else users[t] for t in targets]
+    assert [r["targets"][0]["id"] for r in rules] == expected
+    assert schedule.inputs["layers"][0]["rotationTurnLengthSeconds"] == 604800
+    (paged,) = plan.of_type(SERVICE)
+    assert (paged.inputs["name"], paged.inputs["incidentUrgencyRule"]["urgency"]) == (service, "high")
