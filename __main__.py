@@ -23,6 +23,7 @@ from components.maintenance.mute_rules import MaintenanceWindows, MaintenanceWin
 from components.oncall.pagerduty import Oncall, OncallArgs
 from components.secrets.inventory import FLY, GITHUB, VERCEL, SecretsInventory, SecretsInventoryArgs
 from components.shared.loader import load_stack
+from components.synthetics.canaries import Synthetics, SyntheticsArgs
 
 # 1. Stack config: every bad key is reported here, before any resource is registered.
 loaded = load_stack()
@@ -241,7 +242,25 @@ if (alerts := cfg.alerts) is not None:
         pulumi.export("dashboardName", alerting.dashboard.dashboard_name)
     pulumi.export("healthCheckIds", alerting.health_check_ids)
 
-    # 9. Maintenance windows (runbook 000): the next ones mute what would page during planned work.
+    # 9. Golden paths (runbooks 001, 004): canaries every 5 minutes, each alarmed to its severity.
+    if cfg.synthetics is not None:
+        synthetics = Synthetics(
+            "synthetics",
+            SyntheticsArgs(
+                app=cfg.app,
+                environment=cfg.env,
+                synthetics=cfg.synthetics,
+                account_id=account_id(),
+                kms_key_arn=keys.keys[ALERTS_KEY].arn,
+                topic_arns=alerting.topic_arns,
+                secrets={n: loaded.provided[n] for n in cfg.synthetics.secret_names()},
+                tags=cfg.tags(),
+                protect=cfg.protected,
+            ),
+        )
+        pulumi.export("canaries", sorted(synthetics.canaries))
+
+    # 10. Maintenance windows (runbook 000): the next ones mute what would page during planned work.
     if cfg.maintenance is not None:
         windows = MaintenanceWindows(
             "maintenance",

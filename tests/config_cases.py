@@ -198,7 +198,7 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     (
         {"platform:bogus": 1},
         "platform:bogus: unknown key; allowed here: accountId, alerts, app, backups, dataClassification, environment, "
-        "fly, github, keys, maintenance, oncall, postgres, protect, secrets, vercel",
+        "fly, github, keys, maintenance, oncall, postgres, protect, secrets, synthetics, vercel",
     ),
     ({"platform:app": None}, "platform:app: required, not set"),
 ]

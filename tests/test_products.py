@@ -89,7 +89,10 @@ def test_unused_capabilities_have_no_section_and_no_resource(plans: dict[str, Sy
         assert ("platform:vercel:" in text) == any(
             r.type == "platform:delivery:VercelFrontend" for r in synth.resources
         )
-        assert ("platform:backups:" in text) == any(r.type == BUCKET for r in synth.resources)
+        assert ("platform:backups:" in text) == any(r.type == "platform:backups:BackupStorage" for r in synth.resources)
+        assert ("platform:synthetics:" in text) == any(
+            r.type == "platform:synthetics:Synthetics" for r in synth.resources
+        )
 
 
 def test_parker_flight_keeps_its_kms_alias_and_its_99_9_burn_rates(plans: dict[str, Synth]) -> None:

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.backups.config import DRILL_RECORD_DAYS, DRILLS, BackupsConfig, Transition
-from components.backups.hardened_bucket import AccessLogSource, HardenedBucket, HardenedBucketArgs, ObjectLockArgs
+from components.backups.config import DRILL_RECORD_DAYS, DRILLS, BackupsConfig
+from components.backups.hardened_bucket import HardenedBucket, HardenedBucketArgs, ObjectLockArgs
+from components.backups.lifecycle import AccessLogArgs, access_logs, expiry_rule
 from components.shared.policies import Statement, document
 from components.shared.roles import bounded
-
-LOG_PREFIX = "s3-access/"
-ABORT_MULTIPART_DAYS = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,31 +29,6 @@ class BackupStorageArgs:
     replica_kms_key_arn: pulumi.Input[str] | None = None  # the replica region's key, for aws:kms backups
 
 
-def expiry_rule(
-    rule_id: str, days: int, noncurrent_days: int, transition: Transition | None = None, prefix: str = ""
-) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
-    """Expire current objects, then their noncurrent versions; never keep half-finished uploads."""
-    return aws.s3.BucketLifecycleConfigurationRuleArgs(
-        id=rule_id,
-        status="Enabled",
-        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
-        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
-        noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
-            noncurrent_days=noncurrent_days
-        ),
-        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-            days_after_initiation=ABORT_MULTIPART_DAYS
-        ),
-        transitions=None
-        if transition is None
-        else [
-            aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-                days=transition.days, storage_class=transition.storage_class
-            )
-        ],
-    )
-
-
 def backup_lifecycle(cfg: BackupsConfig) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
     """Backups under their prefix for the retention; the drills' records for longer, since the audit's
     quarterly-drill control looks back past any retention of backups."""
@@ -63,10 +36,6 @@ def backup_lifecycle(cfg: BackupsConfig) -> list[aws.s3.BucketLifecycleConfigura
         expiry_rule("expire-backups", cfg.retention_days, cfg.noncurrent_version_days, cfg.transition, cfg.prefix),
         expiry_rule("expire-drill-records", DRILL_RECORD_DAYS, cfg.noncurrent_version_days, prefix=DRILLS),
     ]
-
-
-def log_lifecycle(days: int) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-    return [expiry_rule("expire-access-logs", days, noncurrent_days=1)]
 
 
 def replication_policy(source_arn: str, replica_arn: str, source_key: str = "", replica_key: str = "") -> str:
@@ -156,7 +125,7 @@ class BackupStorage(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.logs = self._access_logs(f"{name}-access-logs", self.primary, args, region=None)
+        self.logs = access_logs(f"{name}-access-logs", self.primary, self._log_args(args), region=None, parent=self)
         # Object events go to EventBridge, where the freshness alarm counts a stored backup even when
         # the job could not publish its metric (components/alerting/operations_alarms.py).
         aws.s3.BucketNotification(
@@ -183,7 +152,13 @@ class BackupStorage(pulumi.ComponentResource):
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            self._access_logs(f"{name}-replica-access-logs", self.replica, args, region=cfg.replication.region)
+            access_logs(
+                f"{name}-replica-access-logs",
+                self.replica,
+                self._log_args(args),
+                region=cfg.replication.region,
+                parent=self,
+            )
             assert replication_role is not None
             self._replicate(name, args, replication_role)
         self.register_outputs(
@@ -193,30 +168,14 @@ class BackupStorage(pulumi.ComponentResource):
             }
         )
 
-    def _access_logs(
-        self, name: str, source: HardenedBucket, args: BackupStorageArgs, region: str | None
-    ) -> HardenedBucket:
-        """Server access logs go to a bucket of their own in the source's region (S3 requires the same region)."""
-        logs = HardenedBucket(
-            name,
-            HardenedBucketArgs(
-                tags={**args.tags, "purpose": "s3-access-logs"},
-                protect=args.protect,
-                lifecycle_rules=log_lifecycle(args.backups.access_log_retention_days),
-                region=region,
-                logs_from=AccessLogSource(bucket_arn=source.bucket.arn, account_id=args.account_id, prefix=LOG_PREFIX),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+    @staticmethod
+    def _log_args(args: BackupStorageArgs) -> AccessLogArgs:
+        return AccessLogArgs(
+            account_id=args.account_id,
+            tags=args.tags,
+            protect=args.protect,
+            days=args.backups.access_log_retention_days,
         )
-        aws.s3.BucketLogging(
-            name,
-            bucket=source.bucket.id,
-            region=region,
-            target_bucket=logs.bucket.id,
-            target_prefix=LOG_PREFIX,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        return logs
 
     def _replication_role(self, name: str, args: BackupStorageArgs) -> aws.iam.Role:
         """Made before the buckets: the primary's policy lets it read what it replicates."""

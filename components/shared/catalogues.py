@@ -143,6 +143,10 @@ SECRET_CATALOGUE: dict[str, dict[str, Any]] = {
     "GITHUB_ADMIN_TOKEN": {"kind": "provided", "rotationDays": 90},
     # PagerDuty's REST API token, for platform:oncall (tokenSecret)
     "PAGERDUTY_API_TOKEN": {"kind": "provided", "rotationDays": 90},
+    # platform:synthetics: the golden paths' test user in Supabase Auth, and the project's anon key
+    # (public by design, in every browser; kept a secret here because its name says KEY)
+    "CANARY_USER_PASSWORD": {"kind": "provided", "rotationDays": 90},
+    "SUPABASE_ANON_KEY": {"kind": "provided", "rotationDays": None},
 }
 
 # An environment variable with such a name carries a secret, whatever the stack file says.

@@ -27,6 +27,7 @@ LIMITS: dict[str, tuple[str, int, str]] = {
     "aws:cloudwatch/dashboard:Dashboard": ("dashboardName", 255, "CloudWatch PutDashboard: DashboardName, 1-255"),
     # the API reference gives no length for a mute rule's name; held to the alarms' 255
     "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": ("name", 255, "as CloudWatch alarm names, 1-255"),
+    "aws:synthetics/canary:Canary": ("name", 255, "Synthetics CreateCanary: Name, 1-255 (botocore's CanaryName)"),
 }
 
 # The named AWS resources, as `{app}-{env}-...`; the other fields stand for what the stack file decides.
@@ -36,6 +37,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{app}-{env}-backup-reader",
         "{app}-{env}-chatbot",
         "{app}-{env}-events-forward",
+        "{app}-{env}-canary",
     ),
     "aws:cloudwatch/eventRule:EventRule": (
         "{app}-{env}-kms-key-events",
@@ -54,12 +56,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "{app}-{env}-{name}-critical",
         "{app}-{env}-slo-{name}-{window}-long",
         "{app}-{env}-slo-{name}-{window}-short",
+        "{app}-{env}-canary-{canary}",
     ),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("{app}-{env}-slo-{name}-{window}",),
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ("{app}-{env}-kmsrequests", "{app}-{env}-kmserrors"),
     "aws:kms/alias:Alias": ("alias/{app}-{purpose}-{env}",),
     "aws:cloudwatch/dashboard:Dashboard": ("{app}-{env}",),
     "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": ("{app}-{env}-maintenance-{day}",),
+    "aws:synthetics/canary:Canary": ("{app}-{env}-{canary}",),
 }
 
 # The longest value each field takes; {name} and {purpose} come from the stack file.

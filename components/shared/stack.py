@@ -29,6 +29,7 @@ from components.secrets.config import SecretsConfig
 from components.shared import names
 from components.shared.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
 from components.shared.delivery_rules import delivery_problems
+from components.synthetics.config import SyntheticsConfig
 
 
 def environment_of_stack(stack: str) -> Environment:
@@ -78,6 +79,7 @@ class StackConfig(Model):
     postgres: PostgresConfig | None = None
     maintenance: MaintenanceConfig | None = None
     oncall: OncallConfig | None = None
+    synthetics: SyntheticsConfig | None = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -142,8 +144,9 @@ class StackConfig(Model):
         problems += delivery_problems(self.secrets, self.fly, self.vercel, self.github)
         if self.github is not None:
             problems += self.github.problems(self.secrets.items if self.secrets else {})
-        if self.oncall is not None:
-            problems += self.oncall.problems(self.secrets.items if self.secrets else {}, self.alerts)
+        items = self.secrets.items if self.secrets else {}
+        problems += self.oncall.problems(items, self.alerts) if self.oncall is not None else []
+        problems += self.synthetics.problems(items, self.alerts) if self.synthetics is not None else []
         if self.maintenance is not None and self.alerts is None:
             problems.append(("maintenance", "mutes this stack's alarms during the window: declare platform:alerts"))
         problems += self._alert_problems()
@@ -224,6 +227,7 @@ class StackConfig(Model):
             "name": tuple(named),
             "purpose": (*self.keys.purposes, *replica) if self.keys else (),
             "day": ("20261213",) if self.maintenance else (),  # a maintenance window's date, YYYYMMDD
+            "canary": tuple(c.name for c in self.synthetics.canaries) if self.synthetics else (),
         }
         return names.app_problems(self.app, self.env, fields)
 

@@ -49,6 +49,17 @@ IN_PLACE: dict[str, InPlace] = {
     # pulumi-aws alarm_mute_rule.py: "Changing [name] forces a new resource"; its other inputs are not
     # documented as updatable, so every change counts as a replacement (a rule per date rarely changes)
     "aws:cloudwatch/alarmMuteRule:AlarmMuteRule": _e("pulumi-aws cloudwatch/alarm_mute_rule.py: name is ForceNew"),
+    "aws:synthetics/canary:Canary": _e(
+        f"{_AWS}synthetics/canary.go: only name is ForceNew; Update stops the canary and calls UpdateCanary",
+        "artifactConfig artifactS3Location deleteLambda executionRoleArn failureRetentionPeriod handler runConfig "
+        "runtimeVersion s3Bucket s3Key s3Version schedule startCanary successRetentionPeriod tags vpcConfig",
+    ),
+    # a new archive is a new object version, which the canary's s3Version then follows
+    "aws:s3/bucketObjectv2:BucketObjectv2": _e(
+        f"{_AWS}s3/object.go: bucket and key are ForceNew; a content change is uploaded again",
+        "acl cacheControl contentDisposition contentEncoding contentLanguage contentType etag metadata source "
+        "sourceHash storageClass tags",
+    ),
     "aws:cloudwatch/dashboard:Dashboard": _e(
         f"{_AWS}cloudwatch/dashboard.go: dashboard_name is ForceNew; Update is PutDashboard", "dashboardBody"
     ),

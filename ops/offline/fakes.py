@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -18,8 +19,23 @@ from components.shared.sdk_internals import SECRET_SIG, SECRET_SIG_KEY
 ACCOUNT_ID = "123456789012"
 
 
+def describe_asset(value: pulumi.Asset | pulumi.Archive) -> Any:
+    """An asset as the plan shows it: a file by its name and content hash, so a changed script is a changed
+    input; an archive as its members."""
+    if isinstance(value, pulumi.AssetArchive):
+        return {name: describe_asset(member) for name, member in sorted(value.assets.items())}
+    if isinstance(value, pulumi.FileAsset):
+        content = Path(value.path).read_bytes()
+        return f"file {Path(value.path).name} sha256:{hashlib.sha256(content).hexdigest()[:16]}"
+    if isinstance(value, pulumi.StringAsset):
+        return f"text sha256:{hashlib.sha256(value.text.encode()).hexdigest()[:16]}"
+    return f"{type(value).__name__}"
+
+
 def unwrap_secrets(value: Any, path: str = "") -> tuple[Any, list[str]]:
     """Plain value and the paths of the secret parts inside it."""
+    if isinstance(value, pulumi.Asset | pulumi.Archive):
+        return describe_asset(value), []
     if isinstance(value, dict):
         if value.get(SECRET_SIG_KEY) == SECRET_SIG:
             inner, _ = unwrap_secrets(value.get("value"), path)

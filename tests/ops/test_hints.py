@@ -51,7 +51,7 @@ def test_the_hints_are_there_to_check() -> None:
         ran = in_process(main, ["plan", stack, "--today", TODAY.isoformat()])
         counts[stack] = len(HINT.findall(ran.stdout))
     assert counts == {
-        "flashfusion-prod": 8,
+        "flashfusion-prod": 10,
         "flashfusion-staging": 8,
         "life-platform-prod": 2,
         "life-platform-staging": 1,

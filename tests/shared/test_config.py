@@ -129,6 +129,8 @@ def test_catalogue_carries_the_runbook_rotation_periods() -> None:
         "PAGERDUTY_INTEGRATION_URL": None,
         "GITHUB_ADMIN_TOKEN": 90,
         "PAGERDUTY_API_TOKEN": 90,
+        "CANARY_USER_PASSWORD": 90,
+        "SUPABASE_ANON_KEY": None,
     }
 
 

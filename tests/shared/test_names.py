@@ -24,6 +24,7 @@ UNNAMED = {
     "aws:s3/bucketLogging:BucketLogging",
     "aws:s3/bucketNotification:BucketNotification",
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketObjectv2:BucketObjectv2",  # its key is code/<canary>.zip inside a bucket of its own
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "aws:s3/bucketPolicy:BucketPolicy",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",

@@ -1,0 +1,1 @@
+"""Synthetic golden paths: CloudWatch Synthetics canaries from `platform:synthetics` and `canaries/`."""
