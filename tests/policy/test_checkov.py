@@ -18,7 +18,7 @@ import pytest
 from ops.offline.stackfile import ROOT
 from ops.offline.synth import Synth
 from ops.offline.tfplan import as_terraform_plan
-from tests.helpers import ROLE
+from tests.helpers import ROLE, synth_with
 
 # .ci/run installs checkov into a venv of its own: its pins clash with Pulumi's
 CHECKOV = ROOT / ".venv-tools" / "bin" / "checkov"
@@ -63,7 +63,8 @@ def reports(prod: Synth, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     """Prod as it is, and prod with the trust the backup reader had before issue 8."""
     before = copy.deepcopy(prod)
     before.get(ROLE, "backup-access-reader").inputs["assumeRolePolicy"] = json.dumps(OLD_READER_TRUST)
-    return checkov({"prod": prod, "old-trust": before}, tmp_path_factory.mktemp("checkov"))
+    plans = {"prod": prod, "old-trust": before, "flashfusion-prod": synth_with("flashfusion-prod")}
+    return checkov(plans, tmp_path_factory.mktemp("checkov"))
 
 
 def test_no_role_of_prod_trusts_a_whole_account(reports: dict[str, Report]) -> None:
@@ -87,3 +88,38 @@ def test_alerting_keys_and_iam_pass_every_check(reports: dict[str, Report]) -> N
 def test_the_check_catches_the_trust_the_reader_had_before(reports: dict[str, Report]) -> None:
     failed_61 = [f for f in reports["old-trust"]["failed"] if f[0] == "CKV_AWS_61"]
     assert failed_61 == [("CKV_AWS_61", "aws_iam_role.backup_access_reader")]
+
+
+def test_the_canaries_role_and_alarms_pass_every_check_and_their_buckets_fail_none_the_backups_pass(
+    reports: dict[str, Report],
+) -> None:
+    """Issue 20's resources: FlashFusion's canaries. Their buckets are HardenedBuckets like the backups', so
+    they fail the same plan-view checks (the linked resources, and CKV_AWS_300, which reads Terraform's
+    `rule` where Pulumi writes `rules`) and no other."""
+    report = reports["flashfusion-prod"]
+    failed = [(c, r) for c, r in report["failed"] if r.split(".")[1].startswith("synthetics")]
+    assert [
+        f for f in failed if not f[1].startswith(("aws_s3_bucket.", "aws_s3_bucket_lifecycle_configuration."))
+    ] == []
+    backups = {
+        c
+        for c, r in reports["prod"]["failed"]
+        if r in ("aws_s3_bucket.backups", "aws_s3_bucket_lifecycle_configuration.backups")
+    }
+    assert {c for c, _ in failed} <= backups
+    passed = set(report["passed"])
+    assert {r for c, r in passed if c == "CKV_AWS_319"} >= {
+        f"aws_cloudwatch_metric_alarm.synthetics_golden_{p}_failing" for p in ("auth", "content", "campaign")
+    }
+    # the canary role's policy: no wildcard action, no write without a constraint, no exfiltration
+    assert {c for c, r in passed if r == "aws_iam_role_policy.synthetics_canary"} == {
+        "CKV_AWS_62",
+        "CKV_AWS_63",
+        "CKV_AWS_286",
+        "CKV_AWS_287",
+        "CKV_AWS_288",
+        "CKV_AWS_289",
+        "CKV_AWS_290",
+        "CKV_AWS_355",
+        "CKV2_AWS_40",
+    }
