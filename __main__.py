@@ -235,6 +235,7 @@ if (alerts := cfg.alerts) is not None:
                 **({f"Fly.io app {cfg.fly.app}": f"https://fly.io/apps/{cfg.fly.app}/monitoring"} if cfg.fly else {}),
                 **({f"Vercel project {cfg.vercel.project_name}": "https://vercel.com/dashboard"} if cfg.vercel else {}),
             },
+            dashboard=cfg.dashboard,
         ),
     )
     pulumi.export("alertTopicArns", alerting.topic_arns)

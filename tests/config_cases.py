@@ -197,8 +197,8 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"platform:environment": "prod"}, "platform:environment: Input should be 'staging' or 'production' (got 'prod')"),
     (
         {"platform:bogus": 1},
-        "platform:bogus: unknown key; allowed here: accountId, alerts, app, backups, dataClassification, environment, "
-        "fly, github, keys, maintenance, oncall, postgres, protect, secrets, synthetics, vercel",
+        "platform:bogus: unknown key; allowed here: accountId, alerts, app, backups, dashboard, dataClassification, "
+        "environment, fly, github, keys, maintenance, oncall, postgres, protect, secrets, synthetics, vercel",
     ),
     ({"platform:app": None}, "platform:app: required, not set"),
 ]

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.alerting.config import WATCHDOG_KEY, AlertsConfig, Severity
 from components.alerting.dashboard import Dashboard, DashboardArgs
+from components.alerting.dashboard_config import DashboardConfig
 from components.alerting.health_checks import HealthChecks, HealthChecksArgs
 from components.alerting.operations_alarms import OperationsAlarms, OperationsAlarmsArgs
 from components.alerting.routing import AlertRouting, AlertRoutingArgs
@@ -33,6 +34,7 @@ class AlertingArgs:
     backup_region: str = "us-east-1"
     tags: dict[str, str]
     links: Mapping[str, str]  # title -> URL, for the dashboard: the Fly and Vercel dashboards
+    dashboard: DashboardConfig | None = None  # platform:dashboard; None: on, with no extra links
 
 
 class Alerting(pulumi.ComponentResource):
@@ -128,7 +130,8 @@ class Alerting(pulumi.ComponentResource):
             a.alarm_name if isinstance(a, aws.cloudwatch.CompositeAlarm) else a.name for a in paging
         ]
         self.dashboard = None
-        if a.slos or a.thresholds or a.health_checks:
+        board = args.dashboard or DashboardConfig()
+        if board.enabled and (a.slos or a.thresholds or a.health_checks):
             self.dashboard = Dashboard(
                 f"{name}-dashboard",
                 DashboardArgs(
@@ -137,7 +140,7 @@ class Alerting(pulumi.ComponentResource):
                     alerts=a,
                     health_check_ids=self.health_check_ids,
                     alarm_arns=[a.arn for a in paging],
-                    links=args.links,
+                    links={**args.links, **board.links},
                 ),
                 opts=child,
             ).dashboard

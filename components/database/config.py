@@ -7,12 +7,18 @@ connections, idle-in-transaction sessions killed after 10 minutes, queries logge
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from components.secrets.config import Consumer
+from components.secrets.config import Consumer, SecretItem
 from components.shared.base import Hostname, Model, SecretName, Slug, raise_if
+
+if TYPE_CHECKING:
+    from components.backups.config import BackupsConfig
+    from components.delivery.fly_config import FlyConfig
+    from components.delivery.vercel_config import VercelConfig
 
 # A PostgreSQL identifier we create: lowercase, so it never needs quoting, and at most 63 bytes.
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
@@ -172,3 +178,55 @@ class PostgresConfig(Model):
 
     def secrets(self) -> list[str]:
         return [self.app.password_secret, self.migrator.password_secret, self.readonly.password_secret]
+
+    def problems(
+        self,
+        production: bool,
+        items: Mapping[str, SecretItem],
+        fly: FlyConfig | None,
+        vercel: VercelConfig | None,
+        backups: BackupsConfig | None,
+    ) -> list[tuple[str, str]]:
+        """Against the rest of the stack: TLS in production, the logins' secrets, the URL's consumers, and
+        the backup job's writer."""
+        problems = []
+        if production and self.sslmode == "disable":
+            problems.append(
+                ("postgres.sslmode", "production connects with TLS: require, or verify-full and sslRootCert")
+            )
+        logins: dict[str, AppRoles | LoginRole] = {
+            "app": self.app,
+            "migrator": self.migrator,
+            "readonly": self.readonly,
+            "backup": self.backup,
+        }
+        for where, login in logins.items():
+            item = items.get(login.password_secret)
+            if item is None or item.kind != "generated" or item.encoding != "password":
+                problems.append(
+                    (
+                        f"postgres.{where}.passwordSecret",
+                        f"{login.password_secret} must be a generated secret with encoding password in secrets.items",
+                    )
+                )
+        provided = [("adminPasswordSecret", self.admin_password_secret)]
+        if self.restore_drill is not None and self.restore_drill.target_url_secret is not None:
+            provided.append(("restoreDrill.targetUrlSecret", self.restore_drill.target_url_secret))
+        for where, name in provided:
+            if name not in items or items[name].kind != "provided":
+                problems.append((f"postgres.{where}", f"{name} must be a provided secret in secrets.items"))
+        for consumer in self.app.url_consumers:
+            section = consumer.split(":")[0]
+            if {"fly": fly, "vercel": vercel}[section] is None:
+                problems.append(("postgres.app.urlConsumers", f"this stack declares no platform:{section}"))
+        if (job := self.backup_job) is not None:
+            writer = backups.writer.fly if backups is not None else None
+            if writer is None or (writer.org, writer.app) != (job.org, job.app):
+                problems.append(
+                    (
+                        "postgres.backupJob",
+                        f"the backup job writes with backups.writer, which must trust fly: {{org: {job.org}, "
+                        f"app: {job.app}}} (and needs a platform:backups section)",
+                    )
+                )
+        return problems

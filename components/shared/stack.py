@@ -17,8 +17,9 @@ from components.alerting.config import (
     AlertsConfig,
     kms_filter_length,
 )
+from components.alerting.dashboard_config import DashboardConfig
 from components.backups.config import BackupsConfig
-from components.database.config import AppRoles, LoginRole, PostgresConfig
+from components.database.config import PostgresConfig
 from components.delivery.fly_config import FlyConfig
 from components.delivery.github_config import GithubConfig
 from components.delivery.vercel_config import VercelConfig
@@ -76,6 +77,7 @@ class StackConfig(Model):
     fly: FlyConfig | None = None
     github: GithubConfig | None = None
     alerts: AlertsConfig | None = None
+    dashboard: DashboardConfig | None = None
     postgres: PostgresConfig | None = None
     maintenance: MaintenanceConfig | None = None
     oncall: OncallConfig | None = None
@@ -142,15 +144,21 @@ class StackConfig(Model):
                     )
                 )
         problems += delivery_problems(self.secrets, self.fly, self.vercel, self.github)
-        if self.github is not None:
-            problems += self.github.problems(self.secrets.items if self.secrets else {})
         items = self.secrets.items if self.secrets else {}
+        problems += self.github.problems(items) if self.github is not None else []
         problems += self.oncall.problems(items, self.alerts) if self.oncall is not None else []
         problems += self.synthetics.problems(items, self.alerts) if self.synthetics is not None else []
-        if self.maintenance is not None and self.alerts is None:
-            problems.append(("maintenance", "mutes this stack's alarms during the window: declare platform:alerts"))
+        problems += [
+            (section, f"{what}: declare platform:alerts")
+            for section, what, given in (
+                ("maintenance", "mutes this stack's alarms during the window", self.maintenance),
+                ("dashboard", "shows this stack's alarms and metrics", self.dashboard),
+            )
+            if given is not None and self.alerts is None
+        ]
         problems += self._alert_problems()
-        problems += self._postgres_problems()
+        if self.postgres is not None:
+            problems += self.postgres.problems(self.production, items, self.fly, self.vercel, self.backups)
         problems += self._name_problems()
         if prod and self.fly is not None:
             problems += self.fly.production_problems()
@@ -230,53 +238,6 @@ class StackConfig(Model):
             "canary": tuple(c.name for c in self.synthetics.canaries) if self.synthetics else (),
         }
         return names.app_problems(self.app, self.env, fields)
-
-    def _postgres_problems(self) -> list[tuple[str, str]]:
-        pg = self.postgres
-        if pg is None:
-            return []
-        problems = []
-        if self.production and pg.sslmode == "disable":
-            problems.append(
-                ("postgres.sslmode", "production connects with TLS: require, or verify-full and sslRootCert")
-            )
-        items = self.secrets.items if self.secrets else {}
-        logins: dict[str, AppRoles | LoginRole] = {
-            "app": pg.app,
-            "migrator": pg.migrator,
-            "readonly": pg.readonly,
-            "backup": pg.backup,
-        }
-        for where, login in logins.items():
-            item = items.get(login.password_secret)
-            if item is None or item.kind != "generated" or item.encoding != "password":
-                problems.append(
-                    (
-                        f"postgres.{where}.passwordSecret",
-                        f"{login.password_secret} must be a generated secret with encoding password in secrets.items",
-                    )
-                )
-        provided = [("adminPasswordSecret", pg.admin_password_secret)]
-        if pg.restore_drill is not None and pg.restore_drill.target_url_secret is not None:
-            provided.append(("restoreDrill.targetUrlSecret", pg.restore_drill.target_url_secret))
-        for where, name in provided:
-            if name not in items or items[name].kind != "provided":
-                problems.append((f"postgres.{where}", f"{name} must be a provided secret in secrets.items"))
-        for consumer in pg.app.url_consumers:
-            section = consumer.split(":")[0]
-            if {"fly": self.fly, "vercel": self.vercel}[section] is None:
-                problems.append(("postgres.app.urlConsumers", f"this stack declares no platform:{section}"))
-        if (job := pg.backup_job) is not None:
-            writer = self.backups.writer.fly if self.backups is not None else None
-            if writer is None or (writer.org, writer.app) != (job.org, job.app):
-                problems.append(
-                    (
-                        "postgres.backupJob",
-                        f"the backup job writes with backups.writer, which must trust fly: {{org: {job.org}, "
-                        f"app: {job.app}}} (and needs a platform:backups section)",
-                    )
-                )
-        return problems
 
     @property
     def env(self) -> Environment:

@@ -14,7 +14,7 @@ from components.alerting.config import AlertsConfig
 from components.alerting.dashboard import MAX_ALARMS_PER_WIDGET, DashboardArgs, body
 from ops.offline.stackfile import stack_files
 from ops.offline.synth import Synth, synthesize_stack
-from tests.helpers import TODAY, file_config
+from tests.helpers import TODAY, SynthFn, error_of, file_config
 
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 GOLDEN = Path(__file__).parent / "golden" / "prod-dashboard.json"
@@ -117,3 +117,30 @@ def test_more_than_100_alarms_take_more_alarm_widgets() -> None:
     assert [w["properties"]["title"] for w in alarm_widgets] == [
         f"Alarms: SLOs and health checks ({n}/3)" for n in (1, 2, 3)
     ]
+
+
+def test_platform_dashboard_adds_links_or_turns_the_dashboard_off(synth: SynthFn) -> None:
+    linked = synth("prod", {"platform:dashboard": {"links": {"Status page": "https://status.learningaccelerator.com"}}})
+    body = json.loads(linked.get(DASHBOARD, "alerts-dashboard").inputs["dashboardBody"])
+    text = body["widgets"][-1]["properties"]["markdown"]
+    assert "- [Status page](https://status.learningaccelerator.com)" in text
+    off = synth("prod", {"platform:dashboard": {"enabled": False}})
+    assert (off.of_type(DASHBOARD), "dashboardName" in off.outputs) == ([], False)
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (
+            {"platform:dashboard": {"links": {"Status": "http://status.example.com"}}},
+            "platform:dashboard.links.Status: String should match pattern",
+        ),
+        ({"platform:dashboard": {"widgets": 3}}, "platform:dashboard.widgets: unknown key"),
+        (
+            {"platform:dashboard": {"enabled": True}, "platform:alerts": None, "platform:maintenance": None},
+            "platform:dashboard: shows this stack's alarms and metrics: declare platform:alerts",
+        ),
+    ],
+)
+def test_a_bad_dashboard_section_is_refused_with_its_key(override: dict[str, object], expected: str) -> None:
+    assert expected in error_of("prod", override)
