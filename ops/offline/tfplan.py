@@ -33,6 +33,11 @@ def _values(value: Any) -> Any:
     return value
 
 
+# Pulumi names a repeated Terraform block in the plural; checkov reads Terraform's name
+# (pulumi-aws s3/bucket_lifecycle_configuration.py `rules` is aws_s3_bucket_lifecycle_configuration's `rule`)
+BLOCKS = {"aws_s3_bucket_lifecycle_configuration": {"rules": "rule"}}
+
+
 def as_terraform_plan(synth: Synth) -> str:
     resources = []
     for r in synth.resources:
@@ -47,7 +52,7 @@ def as_terraform_plan(synth: Synth) -> str:
                 "type": tf_type,
                 "name": name,
                 "provider_name": "registry.terraform.io/hashicorp/aws",
-                "values": _values(r.inputs),
+                "values": {BLOCKS.get(tf_type, {}).get(k, k): v for k, v in _values(r.inputs).items()},
             }
         )
     changes = [

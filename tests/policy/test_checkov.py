@@ -94,8 +94,9 @@ def test_the_canaries_role_and_alarms_pass_every_check_and_their_buckets_fail_no
     reports: dict[str, Report],
 ) -> None:
     """Issue 20's resources: FlashFusion's canaries. Their buckets are HardenedBuckets like the backups', so
-    they fail the same plan-view checks (the linked resources, and CKV_AWS_300, which reads Terraform's
-    `rule` where Pulumi writes `rules`) and no other."""
+    they fail the same checks: those that link a bucket to its separate resources (the plan view has no
+    references), and CKV_AWS_300, which wants an abort rule over the whole bucket where each rule here is
+    scoped to a prefix (runs/, code/; the backups' prefix and drills/). No other."""
     report = reports["flashfusion-prod"]
     failed = [(c, r) for c, r in report["failed"] if r.split(".")[1].startswith("synthetics")]
     assert [
