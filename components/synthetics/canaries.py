@@ -46,6 +46,11 @@ def archive(script: str) -> pulumi.AssetArchive:
     )
 
 
+def rate(minutes: int) -> str:
+    """Synthetics' schedule expression: `rate(1 minute)`, `rate(5 minutes)`."""
+    return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
+
+
 def canary_policy(bucket_arn: str, key_arn: str, account_id: str) -> str:
     """What a canary needs and no more (AWS: "Required roles and permissions for canaries"): write its
     runs' artifacts, its own Lambda's logs, its metrics in CloudWatchSynthetics, and the key for both."""
@@ -164,7 +169,7 @@ class Synthetics(pulumi.ComponentResource):
                     )
                 ),
                 execution_role_arn=role.arn,
-                schedule=aws.synthetics.CanaryScheduleArgs(expression=f"rate({c.every_minutes} minutes)"),
+                schedule=aws.synthetics.CanaryScheduleArgs(expression=rate(c.every_minutes)),
                 run_config=aws.synthetics.CanaryRunConfigArgs(
                     timeout_in_seconds=60,
                     environment_variables=pulumi.Output.all(variables, secret).apply(lambda v: {**v[0], **v[1]})

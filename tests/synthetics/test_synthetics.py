@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from components.synthetics.canaries import rate
 from components.synthetics.config import SCRIPTS
 from ops.offline.fakes import ACCOUNT_ID
 from ops.offline.synth import Synth
@@ -81,6 +82,10 @@ def test_runbook_004s_three_golden_paths_run_every_5_minutes(flashfusion: Synth)
     )
     assert auth.is_secret("runConfig")
     assert parent_name(flashfusion, auth) == "synthetics"
+
+
+def test_the_schedule_is_written_as_synthetics_reads_it() -> None:
+    assert [rate(1), rate(5), rate(60)] == ["rate(1 minute)", "rate(5 minutes)", "rate(60 minutes)"]
 
 
 def test_each_canary_runs_the_shared_handler_with_its_script(flashfusion: Synth) -> None:
