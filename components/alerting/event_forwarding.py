@@ -6,21 +6,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting.config import ALERTS_REGION, alarm_name
-from components.shared.policies import document
+from components.shared.policies import document, service_trust
 from components.shared.roles import bounded
-
-
-def forward_trust(account_id: str) -> str:
-    return document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
-        ]
-    )
 
 
 class Forwarder:
@@ -50,7 +37,9 @@ class Forwarder:
                 f"{self.name}-events-forward",
                 name=f"{self.app}-{self.env}-events-forward",
                 description=f"EventBridge forwards events of other regions to {ALERTS_REGION}",
-                assume_role_policy=pulumi.Output.from_input(self.account_id).apply(forward_trust),
+                assume_role_policy=pulumi.Output.from_input(self.account_id).apply(
+                    lambda a: service_trust("events.amazonaws.com", a)
+                ),
                 tags=self.tags,
                 **bounded(self.account_id),
                 opts=self.opts,

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.alerting.config import ALERTS_REGION, Channels, Severity
-from components.shared.policies import document, sns_topic_policy
+from components.shared.policies import service_trust, sns_topic_policy
 from components.shared.roles import bounded
 
 # AWS Chatbot has no endpoint in us-east-1; its control plane answers in us-east-2.
@@ -45,12 +45,6 @@ def notify(topic_arn: pulumi.Input[str] | None) -> dict[str, Any]:
     """
     targets = [] if topic_arn is None else [topic_arn]
     return {"actions_enabled": True, "alarm_actions": targets, "ok_actions": targets, "region": ALERTS_REGION}
-
-
-def chatbot_trust() -> str:
-    return document(
-        [{"Effect": "Allow", "Principal": {"Service": "chatbot.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-    )
 
 
 class AlertRouting(pulumi.ComponentResource):
@@ -158,7 +152,7 @@ class AlertRouting(pulumi.ComponentResource):
             f"{name}-chatbot",
             name=f"{args.app}-{args.environment}-chatbot",
             description="AWS Chatbot reads CloudWatch to render alarms in Slack",
-            assume_role_policy=chatbot_trust(),
+            assume_role_policy=service_trust("chatbot.amazonaws.com"),
             tags=args.tags,
             **bounded(args.account_id),
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components.backups.config import DRILL_RECORD_DAYS, DRILLS, BackupsConfig
 from components.backups.hardened_bucket import HardenedBucket, HardenedBucketArgs, ObjectLockArgs
 from components.backups.lifecycle import AccessLogArgs, access_logs, expiry_rule
-from components.shared.policies import Statement, document
+from components.shared.policies import Statement, document, service_trust
 from components.shared.roles import bounded
 
 
@@ -79,19 +79,6 @@ def replication_policy(source_arn: str, replica_arn: str, source_key: str = "", 
                 "Resource": f"{replica_arn}/*",
             },
             *keys,
-        ]
-    )
-
-
-def s3_service_trust(account_id: str) -> str:
-    return document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "s3.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            }
         ]
     )
 
@@ -182,7 +169,9 @@ class BackupStorage(pulumi.ComponentResource):
         return aws.iam.Role(
             f"{name}-replication",
             description="S3 replicates backups to the second region",
-            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(s3_service_trust),
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda a: service_trust("s3.amazonaws.com", a)
+            ),
             tags=args.tags,
             **bounded(args.account_id),
             opts=pulumi.ResourceOptions(parent=self),

@@ -13,6 +13,15 @@ def document(statements: list[Statement]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
+def service_trust(service: str, source_account: str | None = None) -> str:
+    """A role's trust in one AWS service; with `source_account`, only on behalf of that account (the
+    confused-deputy guard, for services that send aws:SourceAccount)."""
+    statement: Statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return document([statement])
+
+
 def deny_insecure_transport(bucket_arn: str) -> list[Statement]:
     # Deny statements must cover every principal and action, or a request could slip past them.
     resources = [bucket_arn, f"{bucket_arn}/*"]

@@ -12,7 +12,7 @@ from components.alerting.config import ALERTS_REGION, alarm_name
 from components.alerting.routing import notify
 from components.backups.hardened_bucket import HardenedBucket, HardenedBucketArgs
 from components.backups.lifecycle import AccessLogArgs, access_logs, expiry_rule
-from components.shared.policies import document
+from components.shared.policies import document, service_trust
 from components.shared.roles import bounded
 from components.synthetics.config import SCRIPTS, SyntheticsConfig
 
@@ -122,9 +122,7 @@ class Synthetics(pulumi.ComponentResource):
             f"{name}-canary",
             name=f"{prefix}-canary",
             description="CloudWatch Synthetics runs the golden-path canaries as this role",
-            assume_role_policy=document(
-                [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-            ),
+            assume_role_policy=service_trust("lambda.amazonaws.com"),
             tags=args.tags,
             **bounded(args.account_id),
             opts=child,
