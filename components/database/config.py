@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from components.secrets.config import Consumer, SecretItem
+from components.secrets.config import Consumer, SecretItem, is_provided
 from components.shared.base import Hostname, Model, SecretName, Slug, raise_if
 
 if TYPE_CHECKING:
@@ -213,7 +213,7 @@ class PostgresConfig(Model):
         if self.restore_drill is not None and self.restore_drill.target_url_secret is not None:
             provided.append(("restoreDrill.targetUrlSecret", self.restore_drill.target_url_secret))
         for where, name in provided:
-            if name not in items or items[name].kind != "provided":
+            if not is_provided(items, name):
                 problems.append((f"postgres.{where}", f"{name} must be a provided secret in secrets.items"))
         for consumer in self.app.url_consumers:
             section = consumer.split(":")[0]

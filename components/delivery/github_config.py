@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from components.secrets.config import SecretItem
+from components.secrets.config import SecretItem, is_provided
 from components.shared.base import Model, SecretName
 
 # GitHub's rules for the names (docs.github.com, "Creating a new account" / "Repository names"): a login of
@@ -33,10 +33,9 @@ class GithubConfig(Model):
             for name, item in items.items()
             if "github" in item.consumers and name.startswith("GITHUB_")
         ]
-        token = items.get(self.token_secret)
-        if token is None or token.kind != "provided":
+        if not is_provided(items, self.token_secret):
             problems.append(("github.tokenSecret", f"{self.token_secret} must be a provided secret in secrets.items"))
-        elif token.consumers:
+        elif items[self.token_secret].consumers:
             where = f"secrets.items.{self.token_secret}.consumers"
             problems.append((where, "the GitHub token is the provider's; deliver it nowhere"))
         return problems

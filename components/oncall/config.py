@@ -15,7 +15,7 @@ from zoneinfo import available_timezones
 from pydantic import Field, StringConstraints, model_validator
 
 from components.alerting.config import AlertsConfig, Email, Severity
-from components.secrets.config import SecretItem
+from components.secrets.config import SecretItem, is_provided
 from components.shared.base import IsoDate, Model, SecretName, Slug, raise_if
 
 WEEK = 7 * 24 * 3600
@@ -88,8 +88,7 @@ class OncallConfig(Model):
         """Against the rest of the stack: the token is a provided secret, and each service override is
         for a severity that pages through oncall."""
         problems = []
-        token = items.get(self.token_secret)
-        if token is None or token.kind != "provided":
+        if not is_provided(items, self.token_secret):
             problems.append(("oncall.tokenSecret", f"{self.token_secret} must be a provided secret in secrets.items"))
         paged = alerts.oncall_severities() if alerts else []
         problems += [

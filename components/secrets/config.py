@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -97,6 +97,11 @@ class SecretItem(Model):
     def serves_previous(self, overlap_days: int, today: dt.date) -> bool:
         end = self.overlap_end(overlap_days)
         return self.kind == "generated" and end is not None and today <= end
+
+
+def is_provided(items: Mapping[str, SecretItem], name: str) -> bool:
+    """Whether the inventory declares `name` as a provided secret (one set with `pulumi config set --secret`)."""
+    return name in items and items[name].kind == "provided"
 
 
 class SecretsConfig(Model):

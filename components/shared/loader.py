@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from components.secrets.config import SecretsConfig
+from components.secrets.config import SecretsConfig, is_provided
 from components.shared.errors import PREFIX, Problem, describe, provider_key_problems, secret_problems
 from components.shared.sdk_internals import config_values
 from components.shared.stack import StackConfig
@@ -121,7 +121,7 @@ def load(raw: Mapping[str, Any], secret_keys: set[str], stack: str, on: dt.date)
     stale: list[Stale] = []
     for key in sorted(k for k in raw if k.startswith(PREFIX) and k[len(PREFIX) :].isupper()):
         name = key[len(PREFIX) :]
-        if secrets is not None and (name not in items or items[name].kind != "provided"):
+        if secrets is not None and not is_provided(items, name):
             problems.append(Problem(key, "not a provided secret in platform:secrets.items"))
         elif key not in secret_keys:
             problems.append(

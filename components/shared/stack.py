@@ -26,7 +26,7 @@ from components.delivery.vercel_config import VercelConfig
 from components.keys.config import KeysConfig
 from components.maintenance.config import MaintenanceConfig
 from components.oncall.config import OncallConfig
-from components.secrets.config import SecretsConfig
+from components.secrets.config import SecretsConfig, is_provided
 from components.shared import names
 from components.shared.base import AccountId, AwsRegion, Environment, Model, Slug, raise_if
 from components.shared.delivery_rules import delivery_problems
@@ -178,7 +178,7 @@ class StackConfig(Model):
             name = channels.pagerduty
             if name == ONCALL and self.oncall is None:
                 problems.append((f"alerts.channels.{severity}.pagerduty", ONCALL_MISSING))
-            elif name != ONCALL and name is not None and (name not in items or items[name].kind != "provided"):
+            elif name != ONCALL and name is not None and not is_provided(items, name):
                 problems.append(
                     (f"alerts.channels.{severity}.pagerduty", f"{name} is not a provided secret in secrets.items")
                 )

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from components.alerting.config import AlertsConfig, HttpsUrl, Severity
-from components.secrets.config import SecretItem
+from components.secrets.config import SecretItem, is_provided
 from components.shared.base import EnvName, Model, SecretName, Slug, raise_if
 from components.shared.catalogues import looks_secret
 from components.synthetics.runtimes import PINNED, runtime_problem
@@ -73,7 +73,7 @@ class SyntheticsConfig(Model):
             problems += [
                 (f"synthetics.canaries[{i}].secretEnv.{var}", f"{name} is not a provided secret in secrets.items")
                 for var, name in sorted(c.secret_env.items())
-                if name not in items or items[name].kind != "provided"
+                if not is_provided(items, name)
             ]
             problems += [
                 (
