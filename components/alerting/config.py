@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from components.shared.base import Model, SecretName, Slug, TrailArn, raise_if
+from components.shared.base import Model, SecretName, Slug, TrailArn, raise_if, repeated
 
 Severity = Literal["P1", "P2", "P3", "P4"]
 REALTIME: tuple[Severity, ...] = ("P1", "P2", "P3")
@@ -262,7 +262,7 @@ class AlertsConfig(Model):
             ("slos", [s.name for s in self.slos]),
             ("thresholds", [t.name for t in self.thresholds]),
         ):
-            problems += [(what, f"{n!r} appears twice") for n in sorted({n for n in items if items.count(n) > 1})]
+            problems += [(what, f"{n!r} appears twice") for n in repeated(items)]
         raise_if(problems)
         return self
 

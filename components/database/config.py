@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from components.secrets.config import Consumer, SecretItem, is_provided
-from components.shared.base import Hostname, Model, SecretName, Slug, raise_if
+from components.shared.base import Hostname, Model, SecretName, Slug, raise_if, repeated
 
 if TYPE_CHECKING:
     from components.backups.config import BackupsConfig
@@ -162,7 +162,7 @@ class PostgresConfig(Model):
             )
         names = [self.app.name, f"{self.app.name}_a", f"{self.app.name}_b", self.owner_role]
         names += [self.migrator.name, self.readonly.name, self.backup.name, self.admin_user]
-        problems += [("", f"role {n!r} is named twice") for n in sorted({n for n in names if names.count(n) > 1})]
+        problems += [("", f"role {n!r} is named twice") for n in repeated(names)]
         raise_if(problems)
         return self
 

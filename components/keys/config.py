@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from components.shared.base import IamPrincipalArn, Model, Slug, raise_if
+from components.shared.base import IamPrincipalArn, Model, Slug, raise_if, repeated
 
 
 class KeysConfig(Model):
@@ -17,6 +17,5 @@ class KeysConfig(Model):
 
     @model_validator(mode="after")
     def _unique(self) -> KeysConfig:
-        dupes = sorted({p for p in self.purposes if self.purposes.count(p) > 1})
-        raise_if([("purposes", f"duplicate purpose {d!r}") for d in dupes])
+        raise_if([("purposes", f"duplicate purpose {d!r}") for d in repeated(self.purposes)])
         return self

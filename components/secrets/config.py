@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from components.shared.base import IsoDate, Model, SecretName, raise_if
+from components.shared.base import IsoDate, Model, SecretName, raise_if, repeated
 from components.shared.catalogues import SECRET_CATALOGUE
 
 # "github": environment secrets of the repository in platform:github (runbook 000's `gh secret set`).
@@ -67,8 +67,7 @@ class SecretItem(Model):
                 for f in ("encoding", "length")
                 if getattr(self, f) is not None
             ]
-        dupes = sorted({c for c in self.consumers if self.consumers.count(c) > 1})
-        problems += [("consumers", f"{d!r} listed twice") for d in dupes]
+        problems += [("consumers", f"{d!r} listed twice") for d in repeated(self.consumers)]
         problems += [
             (
                 "consumers",

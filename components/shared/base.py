@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
@@ -20,6 +21,11 @@ class Problems(ValueError):
     def __init__(self, items: list[tuple[str, str]]):
         super().__init__("; ".join(f"{path}: {msg}" for path, msg in items))
         self.items = items
+
+
+def repeated(values: Sequence[str]) -> list[str]:
+    """The values that appear more than once, each once, sorted."""
+    return sorted({v for v in values if values.count(v) > 1})
 
 
 def raise_if(problems: list[tuple[str, str]]) -> None:

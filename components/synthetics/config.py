@@ -13,7 +13,7 @@ from pydantic import Field, model_validator
 
 from components.alerting.config import AlertsConfig, HttpsUrl, Severity
 from components.secrets.config import SecretItem, is_provided
-from components.shared.base import EnvName, Model, SecretName, Slug, raise_if
+from components.shared.base import EnvName, Model, SecretName, Slug, raise_if, repeated
 from components.shared.catalogues import looks_secret
 from components.synthetics.runtimes import PINNED, runtime_problem
 
@@ -53,7 +53,7 @@ class SyntheticsConfig(Model):
             if c.script not in known
         ]
         names = [c.name for c in self.canaries]
-        problems += [("canaries", f"{n!r} appears twice") for n in sorted({n for n in names if names.count(n) > 1})]
+        problems += [("canaries", f"{n!r} appears twice") for n in repeated(names)]
         raise_if(problems)
         return self
 
