@@ -145,10 +145,9 @@ class Synthetics(pulumi.ComponentResource):
                 region=ALERTS_REGION,
                 opts=child,
             )
-            names = sorted({"BASE_URL", "CANARY_VARS", *c.env, *c.secret_env})
             variables = {
                 "BASE_URL": c.base_url,
-                "CANARY_VARS": ",".join(n for n in names if n != "CANARY_VARS"),
+                "CANARY_VARS": ",".join(sorted({"BASE_URL", *c.env, *c.secret_env})),
                 **c.env,
             }
             secret = {var: args.secrets[secret_name] for var, secret_name in c.secret_env.items()}
