@@ -28,6 +28,18 @@ def fingerprint(ciphertext: str) -> str:
     return hashlib.sha256(ciphertext.encode()).hexdigest()[:16]
 
 
+# The longest a secret may stay past its period under an exception: a hard stop, whatever the stack file says.
+MAX_OVERDUE_DAYS = 60
+
+
+class StaleException(Model):
+    """A reviewed, time-boxed acceptance of a secret past its period: the plan warns instead of failing
+    until `until`, and the audit reports the control as excepted, with the reason, instead of passed."""
+
+    until: IsoDate
+    reason: Annotated[str, StringConstraints(min_length=10, max_length=300)]
+
+
 class Rotation(Model):
     """The record `ops rotate` rewrites: one line in the stack file, so one line in review."""
 
@@ -36,6 +48,8 @@ class Rotation(Model):
     # A provided secret's bump alone changes nothing: this is the fingerprint of the encrypted value
     # it replaces, and `ops plan` flags the generation until the stack file holds another one.
     replaces: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = None
+    # `ops rotate` drops it: a rotated secret is within its period again
+    exception: StaleException | None = None
 
 
 class SecretItem(Model):
@@ -77,8 +91,33 @@ class SecretItem(Model):
             for target in self.consumers
             if target.startswith("vercel:") and target.split(":", 1)[1] not in SENSITIVE_VERCEL_TARGETS
         ]
+        problems += self._exception_problems()
         raise_if(problems)
         return self
+
+    def _exception_problems(self) -> list[tuple[str, str]]:
+        exception, due = self.rotation.exception, self.due()
+        if exception is None:
+            return []
+        where = "rotation.exception.until"
+        if due is None:
+            return [("rotation.exception", "the secret has no rotation period, so it is never stale; remove it")]
+        if exception.until <= due:
+            return [(where, f"{exception.until} is not after the secret falls due ({due}); remove the exception")]
+        if exception.until > due + dt.timedelta(days=MAX_OVERDUE_DAYS):
+            return [
+                (
+                    where,
+                    f"{exception.until} is more than {MAX_OVERDUE_DAYS} days after the secret fell due ({due}); "
+                    f"the latest is {due + dt.timedelta(days=MAX_OVERDUE_DAYS)}: rotate the secret instead",
+                )
+            ]
+        return []
+
+    def excepted_on(self, on: dt.date) -> StaleException | None:
+        """The exception in force on `on`, if any."""
+        exception = self.rotation.exception
+        return exception if exception is not None and on <= exception.until else None
 
     @property
     def vercel_targets(self) -> list[str]:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -142,8 +142,12 @@ def load(raw: Mapping[str, Any], secret_keys: set[str], stack: str, on: dt.date)
         if item.last_rotated > on:
             problems.append(Problem(f"{where}.rotation.lastRotated", f"{item.last_rotated} is in the future"))
         elif (found := staleness(name, item.last_rotated, item.due(), on, stack)) is not None:
-            if strict:
-                problems.append(Problem(where, f"{found.message} (platform:secrets.failWhenStale is on)"))
+            exception = item.rotation.exception
+            if (excepted := item.excepted_on(on)) is not None:
+                found = replace(found, message=f"{found.message}; excepted until {excepted.until}: {excepted.reason}")
+            elif strict:
+                ended = f"; its exception ended {exception.until}" if exception else ""
+                problems.append(Problem(where, f"{found.message} (platform:secrets.failWhenStale is on{ended})"))
             stale.append(found)
 
     if problems or missing:

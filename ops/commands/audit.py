@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from components.secrets.config import SecretItem
 from components.shared.stack import StackConfig
 from ops.commands.audit_access import logins, roles
 from ops.commands.audit_history import history, late_records
@@ -74,9 +75,7 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
     if cfg.production and items:
         names = sorted(items)
         stale = [
-            {"resource": n, "reason": f"last rotated {i.last_rotated}, due {d}"}
-            for n, i in sorted(items.items())
-            if (d := i.due()) is not None and today > d
+            stale_finding(n, i, d, today) for n, i in sorted(items.items()) if (d := i.due()) is not None and today > d
         ]
         out.append(
             control_row(
@@ -96,6 +95,17 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
     return out
 
 
+def stale_finding(name: str, item: SecretItem, due: dt.date, today: dt.date) -> dict[str, Any]:
+    finding: dict[str, Any] = {"resource": name, "reason": f"last rotated {item.last_rotated}, due {due}"}
+    exception = item.rotation.exception
+    if (excepted := item.excepted_on(today)) is not None:
+        finding["exception"] = {"until": excepted.until.isoformat(), "reason": excepted.reason}
+        finding["reason"] += f"; excepted until {excepted.until}: {excepted.reason}"
+    elif exception is not None:
+        finding["reason"] += f"; its exception ended {exception.until}"
+    return finding
+
+
 def secrets(cfg: StackConfig, today: dt.date, stack_file: StackFile | None = None) -> list[dict[str, Any]]:
     from ops.commands.rotate import unchanged_values
 
@@ -104,6 +114,8 @@ def secrets(cfg: StackConfig, today: dt.date, stack_file: StackFile | None = Non
     for name, item in (cfg.secrets.items if cfg.secrets else {}).items():
         due = item.due()
         status = "on demand" if due is None else "stale" if today > due else "ok"
+        if status == "stale" and (excepted := item.excepted_on(today)) is not None:
+            status = f"stale, excepted until {excepted.until}"
         # a provided secret's last bump recorded the fingerprint of the value it replaced: did the value change?
         replaced = item.rotation.replaces
         changed = None if item.kind != "provided" or replaced is None else name not in unchanged
@@ -206,6 +218,7 @@ def audit(
             "controls": len(controls),
             "passed": sum(c["status"] == "pass" for c in controls),
             "notApplicable": sum(c["status"] == "not applicable" for c in controls),
+            "excepted": sum(c["status"] == "excepted" for c in controls),
             "mandatoryFailed": sum(c["level"] == "mandatory" for c in failed),
             "advisoryFailed": sum(c["level"] == "advisory" for c in failed),
         },

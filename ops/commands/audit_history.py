@@ -31,9 +31,13 @@ def _config_at(repo: Path, commit: str, path: str) -> dict[str, Any]:
 
 
 def kind_of(key: str, added: bool = False) -> str:
+    if key.startswith("platform:secrets.items.") and ".rotation.exception." in key:
+        return f"exception for {key.split('.')[2]}"  # a rotation commit also ends it: both are listed
     if key.startswith("platform:secrets.items.") and ".rotation." in key:
         name = key.split(".")[2]
         return f"new secret {name}" if added else f"rotation of {name}"
+    if key.startswith("platform:secrets.items.") and key.endswith(".rotationDays"):
+        return f"rotation period of {key.split('.')[2]}"
     if key.startswith("platform:fly.regions"):
         return "scaling"
     if key.endswith("maintenanceMode"):

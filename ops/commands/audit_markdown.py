@@ -95,18 +95,20 @@ def as_markdown(report: dict[str, Any]) -> str:
         "",
         "## Summary",
         "",
-        "| controls | passed | mandatory failed | advisory failed | not applicable |",
-        "|---|---|---|---|---|",
-        f"| {s['controls']} | {s['passed']} | {s['mandatoryFailed']} | {s['advisoryFailed']} | {s['notApplicable']} |",
+        "| controls | passed | mandatory failed | advisory failed | excepted | not applicable |",
+        "|---|---|---|---|---|---|",
+        f"| {s['controls']} | {s['passed']} | {s['mandatoryFailed']} | {s['advisoryFailed']} | {s['excepted']} | "
+        f"{s['notApplicable']} |",
         "",
         "## Findings",
         "",
     ]
-    failed = [c for c in report["controls"] if c["status"] == "fail"]
+    failed = [c for c in report["controls"] if c["status"] in ("fail", "excepted")]
     if not failed:
         lines.append("No control fails.")
     for c in failed:
-        lines += [f"### {c['control']} ({c['level']}, severity {c['severity']})", ""]
+        under = ", under a reviewed exception" if c["status"] == "excepted" else ""
+        lines += [f"### {c['control']} ({c['level']}, severity {c['severity']}{under})", ""]
         lines += [f"- `{f['resource']}`: {f['reason']}" for f in c["failures"]]
         lines += [f"- Remediation: {c['remediation']}", ""]
     lines += ["", "## Controls", ""]

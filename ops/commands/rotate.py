@@ -135,6 +135,8 @@ def rotate(
         record = records[name]["rotation"]
         record["generation"] = item.generation + 1
         record["lastRotated"] = DoubleQuotedScalarString(on.isoformat())
+        if record.pop("exception", None) is not None:
+            lines.append(f"{name}: its exception to the rotation period is removed, as it is rotated")
         if item.serves_previous(secrets.overlap_days, on):
             lines.append(
                 f"{name}: FORCED inside the overlap. The value from generation {item.generation - 1} stops "

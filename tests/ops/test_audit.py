@@ -15,7 +15,7 @@ from ops.commands.audit import audit as build_report
 from ops.commands.audit_history import kind_of
 from ops.offline.stackfile import ROOT
 from ops.offline.synth import load_stack_file
-from tests.helpers import clone_of_working_tree, file_config, git
+from tests.helpers import OPENAI_EXCEPTION, OPENAI_REASON, clone_of_working_tree, file_config, git
 
 
 @pytest.fixture(scope="module")
@@ -63,18 +63,23 @@ def test_an_auditor_reads_the_markdown(clone: Path, capsys: pytest.CaptureFixtur
         "## Recovery",
         "## Change management",
     ]
-    assert "| 20 | 19 | 0 | 1 | 0 |" in text  # controls, passed, mandatory failed, advisory failed, n/a
+    # controls, passed, mandatory failed, advisory failed, excepted (OPENAI_API_KEY), n/a
+    assert "| 20 | 19 | 0 | 0 | 1 | 0 |" in text
     assert (
-        "### Production secrets have a rotation period (advisory, severity medium)\n\n"
-        "- `OPENAI_API_KEY`: no rotation period: rotated on demand only\n"
-        "- Remediation: Give it secrets.items.<NAME>.rotationDays (runbook 000: quarterly)."
+        "### Production secrets are within their rotation period (mandatory, severity high, under a reviewed "
+        "exception)\n\n"
+        f"- `OPENAI_API_KEY`: last rotated 2026-08-01, due 2026-10-30; {OPENAI_EXCEPTION}\n"
+        "- Remediation: Rotate it: `uv run ops rotate <stack> <SECRET>`, reviewed and applied."
     ) in text
+    assert "### Production secrets have a rotation period" not in text  # every prod secret has one now
     assert (
         "| KMS keys rotate automatically | mandatory | high | KMS.4 | CC6.1 | 8.24 | pass | "
         "keys-alerts, keys-general, keys-general-replica, keys-watchdog | code |"
     ) in text
     assert "| CRON_SECRET | generated | 3 | 2026-11-20 | 3 | 90 d | ok | code |" in text
-    assert "| OPENAI_API_KEY | provided | 1 | 2026-08-01 | 114 | on demand | on demand | code |" in text
+    assert (
+        "| OPENAI_API_KEY | provided | 1 | 2026-08-01 | 114 | 90 d | stale, excepted until 2026-12-23 | code |"
+    ) in text
     reader = next(line for line in lines if line.startswith("| learning-accelerator-production-backup-reader |"))
     assert 'Allow `["s3:GetObject", "s3:GetObjectVersion"]` on `"arn:aws:s3:::' in reader and reader.endswith(
         "| code |"
@@ -123,9 +128,36 @@ def test_a_stale_production_secret_fails_a_mandatory_control_and_exits_3(clone: 
     control = next(c for c in report["controls"] if c["id"] == "secrets-within-period")
     assert (control["status"], control["failures"]) == (
         "fail",
-        [{"resource": "SECRET_KEY", "reason": "last rotated 2026-06-01, due 2026-08-30"}],
+        [
+            {
+                "resource": "OPENAI_API_KEY",
+                "reason": f"last rotated 2026-08-01, due 2026-10-30; {OPENAI_EXCEPTION}",
+                "exception": {"until": "2026-12-23", "reason": OPENAI_REASON},
+            },
+            {"resource": "SECRET_KEY", "reason": "last rotated 2026-06-01, due 2026-08-30"},
+        ],
     )
     assert report["summary"]["mandatoryFailed"] == 1
+
+
+def test_an_exception_holds_the_control_as_excepted_until_it_ends(clone: Path) -> None:
+    """Excepted is neither passed nor a mandatory failure (which exits 3); the day after `until` it fails.
+    Built in-process: `--today` refuses a date after the real one."""
+
+    def run(on: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        report = report_of(clone / "Pulumi.prod.yaml", on)
+        return report["summary"], next(c for c in report["controls"] if c["id"] == "secrets-within-period")
+
+    summary, control = run("2026-12-23")
+    assert (summary["mandatoryFailed"], summary["excepted"], control["status"]) == (0, 1, "excepted")
+    summary, control = run("2026-12-24")
+    assert (summary["mandatoryFailed"], summary["excepted"], control["status"]) == (1, 0, "fail")
+    assert control["failures"] == [
+        {
+            "resource": "OPENAI_API_KEY",
+            "reason": "last rotated 2026-08-01, due 2026-10-30; its exception ended 2026-12-23",
+        }
+    ]
 
 
 def test_a_rotation_record_committed_after_the_date_it_claims_is_flagged(prod_report: dict[str, Any]) -> None:
@@ -218,6 +250,8 @@ def test_a_stack_file_outside_git_is_audited_without_history(tmp_path: Path) -> 
     ("key", "kind"),
     [
         ("platform:secrets.items.SECRET_KEY.rotation.generation", "rotation of SECRET_KEY"),
+        ("platform:secrets.items.OPENAI_API_KEY.rotation.exception.until", "exception for OPENAI_API_KEY"),
+        ("platform:secrets.items.OPENAI_API_KEY.rotationDays", "rotation period of OPENAI_API_KEY"),
         ("platform:fly.regions.iad", "scaling"),
         ("platform:vercel.maintenanceMode", "maintenance"),
         ("platform:backups.retentionDays", "setting"),

@@ -14,6 +14,7 @@ from ops.offline.synth import Synth, synthesize_stack
 from tests.helpers import (
     FLY_MACHINE,
     FLY_SECRETS,
+    OPENAI_EXCEPTION,
     RANDOM_BYTES,
     RANDOM_PASSWORD,
     TODAY,
@@ -22,6 +23,7 @@ from tests.helpers import (
     api_machines,
     changed,
     copy_stack_files,
+    error_of,
     names,
 )
 
@@ -190,7 +192,10 @@ def test_staleness_is_an_error_in_prod(synth: SynthFn) -> None:
         {**STALE_CASE, "platform:secrets": {**STALE_CASE["platform:secrets"], "failWhenStale": False}},
         today=dt.date(2026, 11, 24),
     )
-    assert len(relaxed.warnings) == 1
+    assert [w.split(":")[0] for w in relaxed.warnings] == [
+        "secret SECRET_KEY is stale",
+        "secret OPENAI_API_KEY is stale",  # under its exception
+    ]
 
 
 def test_on_demand_secrets_never_go_stale(synth: SynthFn) -> None:
@@ -224,3 +229,75 @@ def test_every_consumer_input_fed_by_a_secret_is_secret(prod: Synth) -> None:
     for machine in prod.of_type(FLY_MACHINE):
         values = {v for r in prod.of_type(RANDOM_BYTES) for v in (r.outputs["hex"], r.outputs["base64"])}
         assert not any(v in repr(machine.inputs) for v in values)
+
+
+def test_a_reviewed_exception_lets_prod_plan_a_stale_secret_until_it_ends(synth: SynthFn) -> None:
+    """Prod's OPENAI_API_KEY took on runbook 000's quarterly period after it fell due (2026-10-30)."""
+    last_day = synth("prod", today=dt.date(2026, 12, 23))
+    assert last_day.warnings[0] == (
+        "secret OPENAI_API_KEY is stale: last rotated 2026-08-01 (144 days ago), due 2026-10-30; rotate it with "
+        f"`uv run ops rotate prod OPENAI_API_KEY`; {OPENAI_EXCEPTION}"
+    )
+    with pytest.raises(ConfigError) as ended:
+        synth("prod", today=dt.date(2026, 12, 24))
+    assert str(ended.value).splitlines()[1:] == [
+        "1 problem(s):",
+        "  - platform:secrets.items.OPENAI_API_KEY: secret OPENAI_API_KEY is stale: last rotated 2026-08-01 "
+        "(145 days ago), due 2026-10-30; rotate it with `uv run ops rotate prod OPENAI_API_KEY` "
+        "(platform:secrets.failWhenStale is on; its exception ended 2026-12-23)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stack", "exception", "problem"),
+    [
+        (
+            "staging",  # the catalogue's on-demand period
+            {"until": "2026-12-01", "reason": "waiting for the vendor"},
+            "platform:secrets.items.OPENAI_API_KEY.rotation.exception: the secret has no rotation period, so it "
+            "is never stale; remove it",
+        ),
+        (
+            "prod",
+            {"until": "2026-10-30", "reason": "waiting for the vendor"},
+            "platform:secrets.items.OPENAI_API_KEY.rotation.exception.until: 2026-10-30 is not after the secret "
+            "falls due (2026-10-30); remove the exception",
+        ),
+        (
+            "prod",
+            {"until": "2026-12-30", "reason": "waiting for the vendor"},
+            "platform:secrets.items.OPENAI_API_KEY.rotation.exception.until: 2026-12-30 is more than 60 days "
+            "after the secret fell due (2026-10-30); the latest is 2026-12-29: rotate the secret instead",
+        ),
+        (
+            "prod",
+            {"until": "2026-12-01", "reason": "later"},
+            "platform:secrets.items.OPENAI_API_KEY.rotation.exception.reason: String should have at least 10 "
+            "characters (got 'later')",
+        ),
+    ],
+)
+def test_an_exception_is_bounded_and_says_why(stack: str, exception: dict[str, str], problem: str) -> None:
+    error = error_of(stack, {"platform:secrets": {"items": {"OPENAI_API_KEY": {"rotation": {"exception": exception}}}}})
+    assert error.splitlines()[1:] == ["1 problem(s):", f"  - {problem}"]
+
+
+def test_rotating_a_secret_ends_its_exception(tmp_path: Path) -> None:
+    project = copy_stack_files(tmp_path)
+    lines = rotate("prod", ["OPENAI_API_KEY"], due=False, on=TODAY, root=project)
+    assert lines[:2] == [
+        "OPENAI_API_KEY: its exception to the rotation period is removed, as it is rotated",
+        "OPENAI_API_KEY: generation 1 -> 2; set the new value too: pulumi config set --secret OPENAI_API_KEY "
+        "--stack prod",
+    ]
+    text = (project / "Pulumi.prod.yaml").read_text()
+    block = text[text.index("      OPENAI_API_KEY:") : text.index("      ELEVENLABS_API_KEY:")]
+    assert block == (
+        '      OPENAI_API_KEY: # runbook 000: "Key Rotation (Quarterly)"\n'
+        "        rotationDays: 90\n"
+        "        rotation:\n"
+        "          generation: 2\n"
+        '          lastRotated: "2026-11-23"\n'
+        "          # due 2026-10-30 by the quarterly period, which came later; prod fails once the exception ends\n"
+        "        consumers: [fly, github] # runbook 000: `gh secret set OPENAI_API_KEY`\n"
+    )
