@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from pydantic import Field, StringConstraints, model_validator
 
-from components.shared.base import Model, raise_if
+from components.shared.base import Model, is_time_zone, raise_if
 
 UPCOMING = 3  # the windows declared ahead: each monthly preview shows the next three
 
@@ -32,7 +32,7 @@ class MaintenanceConfig(Model):
     @model_validator(mode="after")
     def _valid(self) -> MaintenanceConfig:
         problems = []
-        if self.time_zone not in available_timezones():
+        if not is_time_zone(self.time_zone):
             problems.append(("timeZone", f"{self.time_zone!r} is not an IANA time zone (America/New_York, UTC)"))
         try:
             rrulestr(self.rrule, dtstart=dt.datetime(2026, 1, 1))

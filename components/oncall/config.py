@@ -10,13 +10,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from typing import Annotated, Literal
-from zoneinfo import available_timezones
 
 from pydantic import Field, StringConstraints, model_validator
 
 from components.alerting.config import AlertsConfig, Email, Severity
 from components.secrets.config import SecretItem, is_provided
-from components.shared.base import IsoDate, Model, SecretName, Slug, raise_if
+from components.shared.base import IsoDate, Model, SecretName, Slug, is_time_zone, raise_if
 
 WEEK = 7 * 24 * 3600
 # PagerDuty's classic Schedule has layers of fixed length only; a calendar month needs Schedulev2's
@@ -73,7 +72,7 @@ class OncallConfig(Model):
                 for m in s.members
                 if m not in self.people
             ]
-            if s.time_zone not in available_timezones():
+            if not is_time_zone(s.time_zone):
                 problems.append((f"schedules.{name}.timeZone", f"{s.time_zone!r} is not an IANA time zone"))
         for i, level in enumerate(self.escalation):
             if level.notify not in self.schedules and level.notify not in self.people:

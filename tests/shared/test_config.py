@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 import pytest
 
+from components.shared.base import is_time_zone
 from components.shared.catalogues import SECRET_CATALOGUE
 from components.shared.loader import ConfigError, load
 from components.shared.sdk_internals import sync_await
@@ -146,3 +148,10 @@ def test_provided_secrets_enter_the_program_as_secret_outputs() -> None:
         "SUPABASE_SERVICE_ROLE_KEY",
     ]
     assert all(sync_await(v.is_secret()) for v in provided.values())
+
+
+def test_a_time_zone_is_what_zoneinfo_lists_found_without_listing() -> None:
+    listed = available_timezones()
+    assert all(is_time_zone(name) for name in listed)
+    files = ["posixrules", "posix/UTC", "right/UTC", "America", "America/", "/etc/localtime", "../UTC", "", "Eastern"]
+    assert [name for name in files if is_time_zone(name)] == [name for name in files if name in listed] == []
