@@ -76,9 +76,15 @@ def tls_only(props: Mapping[str, Any]) -> bool:
     )
 
 
+def _whole_bucket(rule: Mapping[str, Any]) -> bool:
+    """No prefix, tag or size narrows the rule (checkov CKV_AWS_300 reads a filter the same way)."""
+    narrowing = ("prefix", "tag", "objectSizeGreaterThan", "objectSizeLessThan", "and")
+    return not rule.get("prefix") and not any((rule.get("filter") or {}).get(k) for k in narrowing)
+
+
 def lifecycle(props: Mapping[str, Any]) -> bool:
     rules = [r for r in props.get("rules") or [] if r.get("status") == "Enabled"]
-    return bool(rules) and all(r.get("abortIncompleteMultipartUpload") for r in rules)
+    return any(r.get("abortIncompleteMultipartUpload") and _whole_bucket(r) for r in rules)
 
 
 def protected(resources: list[Res], prod: bool) -> Iterable[tuple[Res, str]]:

@@ -93,14 +93,14 @@ CONTROLS = [
     ),
     Control(
         "buckets-lifecycle",
-        "S3 buckets have lifecycle rules that also abort stale uploads",
+        "S3 buckets have a lifecycle rule aborting stale uploads across the bucket",
         True,
         "S3.13",
         S3,
         bucket_setting(
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
             lifecycle,
-            "no enabled lifecycle rule aborting incomplete uploads",
+            "no enabled lifecycle rule aborting incomplete uploads across the bucket",
         ),
     ),
     Control("buckets-access-logged", "S3 buckets log server access (log buckets excepted)", False, "S3.9", S3, logged),

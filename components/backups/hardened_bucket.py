@@ -10,6 +10,23 @@ import pulumi_aws as aws
 
 from components.shared.policies import allow_access_logs, deny_insecure_transport, deny_object_reads_except, document
 
+# A half-finished multipart upload (an interrupted streaming backup) is billed until it is aborted.
+ABORT_MULTIPART_DAYS = 1
+ABORT_RULE_ID = "abort-incomplete-uploads"
+
+
+def abort_rule() -> aws.s3.BucketLifecycleConfigurationRuleArgs:
+    """Abort incomplete uploads anywhere in the bucket: a rule scoped to a prefix leaves every upload
+    outside it billed forever (checkov CKV_AWS_300 passes only an unfiltered rule)."""
+    return aws.s3.BucketLifecycleConfigurationRuleArgs(
+        id=ABORT_RULE_ID,
+        status="Enabled",
+        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+            days_after_initiation=ABORT_MULTIPART_DAYS
+        ),
+    )
+
 
 @dataclass(frozen=True, kw_only=True)
 class ObjectLockArgs:
@@ -45,9 +62,10 @@ class HardenedBucket(pulumi.ComponentResource):
 
     Creates the bucket (never force-destroyed; protected and retained when `protect`), ownership
     controls with ACLs off, a full public access block, versioning, default encryption (AES-256 or
-    SSE-KMS with a bucket key), the given lifecycle rules, optional object lock, and a bucket policy
-    that denies plain HTTP and TLS below 1.2 (and, for a log bucket, lets S3 deliver access logs;
-    with `object_readers`, denies object reads to every other principal).
+    SSE-KMS with a bucket key), the given lifecycle rules plus one aborting incomplete uploads across
+    the bucket, optional object lock, and a bucket policy that denies plain HTTP and TLS below 1.2 (and,
+    for a log bucket, lets S3 deliver access logs; with `object_readers`, denies object reads to every
+    other principal).
     """
 
     def __init__(self, name: str, args: HardenedBucketArgs, opts: pulumi.ResourceOptions | None = None):
@@ -106,7 +124,7 @@ class HardenedBucket(pulumi.ComponentResource):
             name,
             bucket=bucket,
             region=args.region,
-            rules=list(args.lifecycle_rules),
+            rules=[*args.lifecycle_rules, abort_rule()],
             # Noncurrent-version rules only mean something once versioning is on.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.versioning]),
         )

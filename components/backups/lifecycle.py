@@ -11,14 +11,13 @@ from components.backups.config import Transition
 from components.backups.hardened_bucket import AccessLogSource, HardenedBucket, HardenedBucketArgs
 
 LOG_PREFIX = "s3-access/"
-ABORT_MULTIPART_DAYS = 1
 
 
 def expiry_rule(
     rule_id: str, days: int | None, noncurrent_days: int, transition: Transition | None = None, prefix: str = ""
 ) -> aws.s3.BucketLifecycleConfigurationRuleArgs:
-    """Expire current objects (unless `days` is None), then their noncurrent versions; never keep
-    half-finished uploads."""
+    """Expire current objects (unless `days` is None), then their noncurrent versions. Half-finished
+    uploads are HardenedBucket's own bucket-wide rule."""
     return aws.s3.BucketLifecycleConfigurationRuleArgs(
         id=rule_id,
         status="Enabled",
@@ -26,9 +25,6 @@ def expiry_rule(
         expiration=None if days is None else aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
         noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
             noncurrent_days=noncurrent_days
-        ),
-        abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-            days_after_initiation=ABORT_MULTIPART_DAYS
         ),
         transitions=None
         if transition is None

@@ -17,7 +17,6 @@ BACKUP_RULES = [
         "filter": {"prefix": "postgres/"},
         "expiration": {"days": 30},
         "noncurrentVersionExpiration": {"noncurrentDays": 30},
-        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
     },
     {
         "id": "expire-drill-records",
@@ -25,6 +24,12 @@ BACKUP_RULES = [
         "filter": {"prefix": "drills/"},
         "expiration": {"days": 400},
         "noncurrentVersionExpiration": {"noncurrentDays": 30},
+    },
+    # HardenedBucket's own: an interrupted upload anywhere in the bucket (CKV_AWS_300)
+    {
+        "id": "abort-incomplete-uploads",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
         "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
     },
 ]

@@ -95,13 +95,10 @@ def test_the_canaries_role_and_alarms_pass_every_check_and_their_buckets_fail_no
 ) -> None:
     """Issue 20's resources: FlashFusion's canaries. Their buckets are HardenedBuckets like the backups', so
     they fail the same checks: those that link a bucket to its separate resources (the plan view has no
-    references), and CKV_AWS_300, which wants an abort rule over the whole bucket where each rule here is
-    scoped to a prefix (runs/, code/; the backups' prefix and drills/). No other."""
+    references). No other."""
     report = reports["flashfusion-prod"]
     failed = [(c, r) for c, r in report["failed"] if r.split(".")[1].startswith("synthetics")]
-    assert [
-        f for f in failed if not f[1].startswith(("aws_s3_bucket.", "aws_s3_bucket_lifecycle_configuration."))
-    ] == []
+    assert [f for f in failed if not f[1].startswith("aws_s3_bucket.")] == []
     backups = {
         c
         for c, r in reports["prod"]["failed"]
@@ -124,3 +121,14 @@ def test_the_canaries_role_and_alarms_pass_every_check_and_their_buckets_fail_no
         "CKV_AWS_355",
         "CKV2_AWS_40",
     }
+
+
+def test_every_lifecycle_configuration_aborts_uploads_across_the_bucket(reports: dict[str, Report]) -> None:
+    """CKV_AWS_300 passes only an abort rule no filter narrows: HardenedBucket's own, beside rules scoped to
+    postgres/, drills/, runs/ and code/ that abort nothing."""
+    for stack in ("prod", "flashfusion-prod"):
+        assert [f for f in reports[stack]["failed"] if f[0] == "CKV_AWS_300"] == []
+    assert sorted(r for c, r in reports["prod"]["passed"] if c == "CKV_AWS_300") == [
+        f"aws_s3_bucket_lifecycle_configuration.{name}"
+        for name in ("backups", "backups_access_logs", "backups_replica", "backups_replica_access_logs")
+    ]

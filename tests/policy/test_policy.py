@@ -48,7 +48,13 @@ def bucket_and(settings: dict[str, dict[str, Any]], protect: bool = True) -> lis
         ),
         "aws:s3/bucketPolicy:BucketPolicy": {"policy": json.dumps(DENY_HTTP)},
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
-            "rules": [{"status": "Enabled", "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1}}]
+            "rules": [
+                {
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+                }
+            ]
         },
         "aws:s3/bucketLogging:BucketLogging": {"bucket": "logs-1"},
     }
@@ -93,10 +99,22 @@ CASES: dict[str, tuple[list[PolicyResource], list[PolicyResource], str]] = {
     ),
     "buckets-lifecycle": (
         bucket_and({}),
+        # every rule aborts, but only under its prefix: an upload anywhere else is billed forever
         bucket_and(
-            {"aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {"rules": [{"status": "Enabled"}]}}
+            {
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
+                    "rules": [
+                        {
+                            "status": "Enabled",
+                            "filter": {"prefix": p},
+                            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+                        }
+                        for p in ("postgres/", "drills/")
+                    ]
+                }
+            }
         ),
-        "logs: no enabled lifecycle rule aborting incomplete uploads",
+        "logs: no enabled lifecycle rule aborting incomplete uploads across the bucket",
     ),
     "buckets-access-logged": (
         bucket_and({}),

@@ -162,9 +162,26 @@ def test_the_artifacts_bucket_is_hardened_kms_encrypted_and_expires_runs(flashfu
     rules = flashfusion.get(
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "synthetics-artifacts"
     ).inputs["rules"]
-    assert [(r["id"], r["filter"], r.get("expiration"), r["noncurrentVersionExpiration"]) for r in rules] == [
-        ("expire-canary-runs", {"prefix": "runs/"}, {"days": 31}, {"noncurrentDays": 1}),
-        ("expire-replaced-code", {"prefix": "code/"}, None, {"noncurrentDays": 31}),
+    assert rules == [
+        {
+            "id": "expire-canary-runs",
+            "status": "Enabled",
+            "filter": {"prefix": "runs/"},
+            "expiration": {"days": 31},
+            "noncurrentVersionExpiration": {"noncurrentDays": 1},
+        },
+        {
+            "id": "expire-replaced-code",
+            "status": "Enabled",
+            "filter": {"prefix": "code/"},
+            "noncurrentVersionExpiration": {"noncurrentDays": 31},
+        },
+        {
+            "id": "abort-incomplete-uploads",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "abortIncompleteMultipartUpload": {"daysAfterInitiation": 1},
+        },
     ]
     assert (
         parent_name(flashfusion, flashfusion.get("aws:s3/bucket:Bucket", "synthetics-artifacts"))
