@@ -14,7 +14,6 @@ import argparse
 import ast
 import compileall
 import itertools
-import json
 import os
 import re
 import statistics
@@ -25,7 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT_ONLY = "from ops.offline.sdk import import_provider_sdks; import_provider_sdks()"
+# frozen before it exits, as `ops` exits (ops/__main__.py run), or the baseline would carry a teardown ops skips
+IMPORT_ONLY = "from ops.offline.sdk import import_provider_sdks; import_provider_sdks(); import gc; gc.freeze()"
 BASELINE = "import pulumi"
 # The plan of one stack, stamped between its phases (time.time(): the parent reads the same clock).
 PHASED_PLAN = """
@@ -94,16 +94,44 @@ def main() -> None:
     print(f"{'case':<28}{'wall s':>8}{'x SDK':>7}{'CPU s':>8}{'x SDK':>7}{'peak MiB':>10}   (medians of {runs} runs)")
     for label, wall, cpu, peak in rows:
         print(f"{label:<28}{wall:>8.2f}{wall / sdk_wall:>7.2f}{cpu:>8.2f}{cpu / sdk_cpu:>7.2f}{peak:>10.0f}")
+    by_stack(runs)
     phases("prod", runs)
+    same_imports()
     floor("prod", max(runs, 7))
     per_resource(runs)
     print(f"\nops --help: {statistics.median(measure([py, '-m', 'ops', '--help'])[0] for _ in range(runs)):.3f} s")
 
 
+# The SDK modules a plan loads beyond those import_provider_sdks() loads: the floors import only the latter.
+UNSHARED_IMPORTS = """
+import sys, datetime as dt
+from ops.offline.sdk import import_provider_sdks
+import_provider_sdks()
+before = set(sys.modules)
+from ops.offline import synth
+for path in sys.argv[1:]:
+    synth.synthesize_file(synth.load_stack_file(path), today=dt.date(2026, 11, 23))
+print(sorted(m for m in set(sys.modules) - before if m.startswith(("pulumi_", "pulumiverse_"))))
+"""
+
+
+def same_imports() -> None:
+    """The floors are fair only if the plans load no provider module the floors skip."""
+    stacks = [str(p) for p in sorted(ROOT.glob("Pulumi.*.yaml")) if p.name != "Pulumi.yaml"]
+    done = subprocess.run(
+        [sys.executable, "-c", UNSHARED_IMPORTS, *stacks], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    extra = ast.literal_eval(done.stdout)
+    if extra:
+        raise SystemExit(f"plans load SDK modules that import_provider_sdks() does not: {extra}")
+
+
 def floor(stack: str, runs: int) -> None:
-    """`ops plan` against the registration floor (bench/registration_floor.py): the same resources registered
-    straight through the SDK under the same mocks, after the same imports. Paired: each round runs both."""
+    """`ops plan` against the registration floors (bench/registration_floor.py): the same resources registered
+    straight through the SDK under the same mocks, after the same imports, through the provider classes
+    (typed) and as bare CustomResources (generic). Paired: each round runs all three."""
     py = sys.executable
+    script = str(ROOT / "bench" / "registration_floor.py")
     with tempfile.TemporaryDirectory() as tmp:
         rows = Path(tmp) / "plan.json"
         done = subprocess.run(
@@ -113,27 +141,61 @@ def floor(stack: str, runs: int) -> None:
             text=True,
         )
         rows.write_text(done.stdout)
-        pairs = []
+        rounds = []
         for _ in range(runs):
             plan = measure([py, "-m", "ops", "plan", stack, "--today", "2026-11-23"])[0]
-            base = measure([py, str(ROOT / "bench" / "registration_floor.py"), str(rows), stack])[0]
-            pairs.append((plan, base))
-    ratios = sorted(p / b for p, b in pairs)
-    print(
-        f"\nplan {stack} / registration floor: {statistics.median(ratios):.2f}x (median of {runs} pairs, "
-        f"range {ratios[0]:.2f}-{ratios[-1]:.2f}; plan {statistics.median(p for p, _ in pairs):.2f} s, "
-        f"floor {statistics.median(b for _, b in pairs):.2f} s)"
-    )
+            typed = measure([py, script, str(rows), stack])[0]
+            generic = measure([py, script, str(rows), stack, "--generic"])[0]
+            rounds.append((plan, typed, generic))
+    print()
+    for i, label in ((1, "typed registration floor (provider classes)"), (2, "generic registration floor")):
+        ratios = sorted(r[0] / r[i] for r in rounds)
+        print(
+            f"plan {stack} / {label}: {statistics.median(ratios):.2f}x (median of {runs} rounds, "
+            f"range {ratios[0]:.2f}-{ratios[-1]:.2f}; plan {statistics.median(r[0] for r in rounds):.2f} s, "
+            f"floor {statistics.median(r[i] for r in rounds):.2f} s)"
+        )
+
+
+# One stack's program under mocks in a fresh interpreter, timed from after the imports: our cost per
+# resource with the SDK import (the same for every stack) left out, and less noise than two walls' gap.
+TIMED_SYNTH = """
+import sys, time, datetime as dt
+from ops.offline.sdk import import_provider_sdks
+import_provider_sdks()
+from ops.offline import synth
+start = time.perf_counter()
+result = synth.synthesize_file(synth.load_stack_file(sys.argv[1]), today=dt.date(2026, 11, 23))
+print(time.perf_counter() - start, len(result.resources))
+"""
+
+
+def timed_synth(path: Path, runs: int) -> tuple[float, int]:
+    """(median seconds, resources) of TIMED_SYNTH on one stack file."""
+    got = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", TIMED_SYNTH, str(path)], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        seconds, count = done.stdout.split()
+        got.append(float(seconds))
+    return statistics.median(got), int(count)
+
+
+def by_stack(runs: int) -> None:
+    """Reading the stack file, loading its config and running the program, per resource, stack by stack."""
+    print(f"\nby stack: resources, stack file read + config + program under mocks, ms per resource (medians of {runs})")
+    for path in sorted(ROOT.glob("Pulumi.*.yaml")):
+        if path.name != "Pulumi.yaml":
+            wall, count = timed_synth(path, runs)
+            print(f"  {path.name[7:-5]:<24}{count:>5} {wall:>6.2f} s {1000 * wall / count:>6.2f} ms")
 
 
 def per_resource(runs: int) -> None:
-    """Our cost per resource above the SDK import, for staging with 1, 3 and 6 Fly regions: flat if it
-    grows with the resources and not faster."""
-    py = sys.executable
-    base = statistics.median(measure([py, "-c", IMPORT_ONLY])[0] for _ in range(runs))
+    """The same for staging with 1, 3 and 6 Fly regions: flat if it grows with the resources, not faster."""
     text = (ROOT / "Pulumi.staging.yaml").read_text()
     regions = ["iad", "ord", "lhr", "fra", "syd", "nrt"]
-    print("\nstaging by Fly regions: resources, wall s above the SDK import, ms per resource")
+    print("\nstaging by Fly regions: resources, the same seconds, ms per resource")
     with tempfile.TemporaryDirectory() as tmp:
         for n in (1, 3, 6):
             path = Path(tmp) / str(n) / "Pulumi.staging.yaml"
@@ -142,10 +204,8 @@ def per_resource(runs: int) -> None:
             path.write_text(
                 re.sub(r"    regions:.*?\n((?:      \w+: \d+\n)+)", f"    regions:\n{listed}", text, count=1)
             )
-            argv = [py, "-m", "ops", "plan", str(path), "--json", "--today", "2026-11-23"]
-            count = len(json.loads(subprocess.run(argv, cwd=ROOT, capture_output=True, text=True).stdout)) - 1
-            wall = statistics.median(measure(argv)[0] for _ in range(runs)) - base
-            print(f"  {n} region(s): {count:>4} resources {wall:>6.2f} s {1000 * wall / count:>6.1f} ms")
+            wall, count = timed_synth(path, runs)
+            print(f"  {n} region(s): {count:>4} resources {wall:>6.2f} s {1000 * wall / count:>6.2f} ms")
 
 
 def phases(stack: str, runs: int) -> None:

@@ -96,6 +96,7 @@ def postgres_server() -> Iterator[Postgres]:
         "--auth-host=scram-sha-256",
         "--encoding=UTF8",
         "--locale=C",
+        "--no-sync",  # a throwaway cluster: nothing to make durable (the server runs with fsync=off too)
     )
     run(
         str(bindir / "pg_ctl"),

@@ -28,7 +28,11 @@ def import_provider_sdks() -> float:
         # classes the program uses, so this is the cost of the SDKs it needs and nothing more.
         for module, names in (
             (pulumi_aws, "get_caller_identity_output"),
-            (pulumi_aws.s3, "Bucket BucketPolicy BucketLifecycleConfigurationRuleArgs BucketReplicationConfig"),
+            (
+                pulumi_aws.s3,
+                "Bucket BucketPolicy BucketLifecycleConfigurationRuleArgs BucketReplicationConfig BucketObjectv2",
+            ),
+            (pulumi_aws.synthetics, "Canary"),
             (pulumi_aws.kms, "Key Alias"),
             (pulumi_aws.iam, "Role RolePolicy RolePolicyAttachment"),
             (pulumi_aws.sns, "Topic TopicPolicy TopicSubscription"),
@@ -44,7 +48,11 @@ def import_provider_sdks() -> float:
             (pulumi_flyio, "App Machine Secrets"),
             (pulumi_flyio.flyio, "FlyMachineConfigArgs"),
             (pulumi_github, "Provider ActionsEnvironmentSecret"),
-            (pulumi_pagerduty, "Provider Schedule EscalationPolicy get_user_output"),
+            (
+                pulumi_pagerduty,
+                "Provider Schedule EscalationPolicy Service ServiceIntegration MaintenanceWindow get_user_output "
+                "get_vendor_output",
+            ),
         ):
             for name in names.split():
                 getattr(module, name)

@@ -98,15 +98,35 @@ def test_a_closed_pipe_ends_the_plan_quietly() -> None:
     assert first.startswith(b"Offline plan of stack 'prod' from Pulumi.prod.yaml")
 
 
+# Both forms of the plan from one interpreter, so two interpreters with different hash seeds (the order of
+# a set of strings) show whether anything depends on it.
+BOTH_FORMS = f"""
+import sys
+from ops.__main__ import main
+for form in (["--json"], []):
+    main(["plan", "prod", "--today", "{TODAY.isoformat()}", *form])
+    print("\\0")
+"""
+
+
 def test_two_runs_print_the_same_plan_in_urn_order() -> None:
-    first, second = (ops("plan", "prod", "--json", "--today", TODAY.isoformat()).stdout for _ in range(2))
-    assert first == second
-    urns = [row["urn"] for row in json.loads(first)]
-    assert urns == sorted(urns)
-    assert (
-        ops("plan", "prod", "--today", TODAY.isoformat()).stdout
-        == ops("plan", "prod", "--today", TODAY.isoformat()).stdout
-    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", BOTH_FORMS],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        ).stdout.split("\0\n")
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1]
+    as_json, as_text, rest = runs[0]
+    urns = [row["urn"] for row in json.loads(as_json)]
+    assert urns == sorted(urns) and len(urns) == 189
+    assert as_text.startswith("Offline plan of stack 'prod' from Pulumi.prod.yaml") and rest == ""
 
 
 def test_numbers_print_as_the_stack_file_writes_them() -> None:
