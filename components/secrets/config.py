@@ -119,6 +119,15 @@ class SecretItem(Model):
         exception = self.rotation.exception
         return exception if exception is not None and on <= exception.until else None
 
+    def exception_note(self, on: dt.date) -> str:
+        """What a stale secret's plan message and audit finding add about its exception on `on`."""
+        exception = self.rotation.exception
+        if exception is None:
+            return ""
+        if on <= exception.until:
+            return f"; excepted until {exception.until}: {exception.reason}"
+        return f"; its exception ended {exception.until}"
+
     @property
     def vercel_targets(self) -> list[str]:
         return vercel_targets(self.consumers)

@@ -142,12 +142,11 @@ def load(raw: Mapping[str, Any], secret_keys: set[str], stack: str, on: dt.date)
         if item.last_rotated > on:
             problems.append(Problem(f"{where}.rotation.lastRotated", f"{item.last_rotated} is in the future"))
         elif (found := staleness(name, item.last_rotated, item.due(), on, stack)) is not None:
-            exception = item.rotation.exception
-            if (excepted := item.excepted_on(on)) is not None:
-                found = replace(found, message=f"{found.message}; excepted until {excepted.until}: {excepted.reason}")
+            note = item.exception_note(on)
+            if item.excepted_on(on) is not None:
+                found = replace(found, message=found.message + note)
             elif strict:
-                ended = f"; its exception ended {exception.until}" if exception else ""
-                problems.append(Problem(where, f"{found.message} (platform:secrets.failWhenStale is on{ended})"))
+                problems.append(Problem(where, f"{found.message} (platform:secrets.failWhenStale is on{note})"))
             stale.append(found)
 
     if problems or missing:

@@ -96,13 +96,10 @@ def config_controls(cfg: StackConfig, today: dt.date) -> list[dict[str, Any]]:
 
 
 def stale_finding(name: str, item: SecretItem, due: dt.date, today: dt.date) -> dict[str, Any]:
-    finding: dict[str, Any] = {"resource": name, "reason": f"last rotated {item.last_rotated}, due {due}"}
-    exception = item.rotation.exception
+    reason = f"last rotated {item.last_rotated}, due {due}{item.exception_note(today)}"
+    finding: dict[str, Any] = {"resource": name, "reason": reason}
     if (excepted := item.excepted_on(today)) is not None:
         finding["exception"] = {"until": excepted.until.isoformat(), "reason": excepted.reason}
-        finding["reason"] += f"; excepted until {excepted.until}: {excepted.reason}"
-    elif exception is not None:
-        finding["reason"] += f"; its exception ended {exception.until}"
     return finding
 
 

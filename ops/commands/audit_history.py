@@ -31,13 +31,14 @@ def _config_at(repo: Path, commit: str, path: str) -> dict[str, Any]:
 
 
 def kind_of(key: str, added: bool = False) -> str:
-    if key.startswith("platform:secrets.items.") and ".rotation.exception." in key:
-        return f"exception for {key.split('.')[2]}"  # a rotation commit also ends it: both are listed
-    if key.startswith("platform:secrets.items.") and ".rotation." in key:
+    if key.startswith("platform:secrets.items."):
         name = key.split(".")[2]
-        return f"new secret {name}" if added else f"rotation of {name}"
-    if key.startswith("platform:secrets.items.") and key.endswith(".rotationDays"):
-        return f"rotation period of {key.split('.')[2]}"
+        if ".rotation.exception." in key:
+            return f"exception for {name}"  # a rotation commit also ends it: both are listed
+        if ".rotation." in key:
+            return f"new secret {name}" if added else f"rotation of {name}"
+        if key.endswith(".rotationDays"):
+            return f"rotation period of {name}"
     if key.startswith("platform:fly.regions"):
         return "scaling"
     if key.endswith("maintenanceMode"):
