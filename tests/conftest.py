@@ -7,11 +7,15 @@ from typing import Any
 
 import pytest
 
-from ops.offline.sdk import import_provider_sdks
-from ops.offline.synth import Synth, synthesize_stack
-from tests.backup_helpers import APP_DB, BUCKET
-from tests.helpers import TODAY, SynthFn, synth_with
-from tests.servers import S3, Postgres, postgres_and_s3
+from tests import memos
+
+memos.install()  # before the helpers bind `synthesize` and `read`
+
+from ops.offline.sdk import import_provider_sdks  # noqa: E402
+from ops.offline.synth import Synth, synthesize_stack  # noqa: E402
+from tests.backup_helpers import APP_DB, BUCKET  # noqa: E402
+from tests.helpers import TODAY, SynthFn, synth_with  # noqa: E402
+from tests.servers import S3, Postgres, postgres_and_s3  # noqa: E402
 
 import_provider_sdks()
 
