@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +13,7 @@ import pytest
 from ops.__main__ import main
 from ops.commands.rotate import RotateError, rotate
 from ops.offline.synth import ROOT
-from tests.helpers import TODAY
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ops", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
-    )
+from tests.helpers import TODAY, in_process
 
 
 def plan_json(stack: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -31,8 +23,8 @@ def plan_json(stack: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, 
 
 
 def test_plan_prints_the_resource_tree_without_secret_values(capsys: pytest.CaptureFixture[str]) -> None:
-    # as a user runs it: a fresh interpreter through `python -m ops`
-    result = run("plan", "prod", "--today", TODAY.isoformat())
+    # (tests/ops/test_cli.py runs it through a fresh interpreter too, as `python -m ops`)
+    result = in_process(main, ["plan", "prod", "--today", TODAY.isoformat()])
     assert result.returncode == 0, result.stderr
     out = result.stdout
     payload = plan_json("prod", capsys)
