@@ -6,7 +6,9 @@ server runs as that user.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import glob
 import json
 import os
@@ -69,26 +71,29 @@ class Postgres:
         return done.stdout.strip()
 
 
-@contextlib.contextmanager
-def postgres_server() -> Iterator[Postgres]:
-    bindir = postgres_bin()
-    root = Path(tempfile.mkdtemp(prefix="pg-it-"))
-    data, pwfile = root / "data", root / "pw"
+def _as_postgres() -> list[str]:
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def _run(*argv: str) -> None:
+    subprocess.run([*_as_postgres(), *argv], check=True, capture_output=True, text=True, timeout=120)
+
+
+@functools.cache
+def _initialized() -> Path:
+    """A freshly initialized data directory, made once per test process: each server starts from a copy
+    (initdb costs more than half a second of CPU, a copy a few hundredths)."""
+    root = Path(tempfile.mkdtemp(prefix="pg-template-"))
+    atexit.register(shutil.rmtree, root, True)
+    pwfile = root / "pw"
     pwfile.write_text(ADMIN_PASSWORD + "\n")
-    as_user: list[str] = []
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(pwfile, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-
-    def run(*argv: str) -> None:
-        subprocess.run([*as_user, *argv], check=True, capture_output=True, text=True, timeout=120)
-
-    run(
-        str(bindir / "initdb"),
+    _run(
+        str(postgres_bin() / "initdb"),
         "-D",
-        str(data),
+        str(root / "data"),
         "-U",
         "postgres",
         f"--pwfile={pwfile}",
@@ -98,7 +103,19 @@ def postgres_server() -> Iterator[Postgres]:
         "--locale=C",
         "--no-sync",  # a throwaway cluster: nothing to make durable (the server runs with fsync=off too)
     )
-    run(
+    return root / "data"
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[Postgres]:
+    bindir = postgres_bin()
+    root = Path(tempfile.mkdtemp(prefix="pg-it-"))
+    data = root / "data"
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    subprocess.run(["cp", "-a", str(_initialized()), str(data)], check=True)  # -a: owner and mode 0700 kept
+    port = free_port()
+    _run(
         str(bindir / "pg_ctl"),
         "-D",
         str(data),
@@ -112,7 +129,7 @@ def postgres_server() -> Iterator[Postgres]:
     try:
         yield Postgres("127.0.0.1", port, "postgres", ADMIN_PASSWORD)
     finally:
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        _run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -143,41 +160,69 @@ class S3:
         )
 
 
-@contextlib.contextmanager
-def moto_server(require_auth: bool = False, unauthenticated: int | None = None) -> Iterator[S3]:
-    """moto in server mode on a loopback port, in its own process; with require_auth, every request
-    must carry keys moto's IAM knows (none here), as a wrong key would against AWS. `unauthenticated`
-    lets that many first requests through unchecked (moto's INITIAL_NO_AUTH_ACTION_COUNT)."""
+def _start_moto(count: str, module: str) -> tuple[S3, subprocess.Popen[bytes]]:
     import sys
     import time
     import urllib.request
 
     port = free_port()
-    count = str(unauthenticated) if unauthenticated is not None else "0" if require_auth else "inf"
-    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": count}
-    # Under IAM enforcement, through tests/moto_iam_server.py: moto with CloudWatch's IAM prefix corrected.
-    module = "moto.server" if unauthenticated is None else "tests.moto_iam_server"
     server = subprocess.Popen(
         [sys.executable, "-m", module, "-H", "127.0.0.1", "-p", str(port)],
         cwd=Path(__file__).resolve().parent.parent,
-        env=env,
+        env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": count},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}"
+    for _ in range(200):  # up to 20 s
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            return S3(endpoint), server
+        except OSError:
+            time.sleep(0.1)
+    _stop(server)
+    raise RuntimeError("moto server did not start")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+
+
+# The plain server is started once per test process (each start costs about a second of CPU) and emptied
+# for each user; `_plain_busy` gives a nested user a server of its own.
+_plain: list[S3] = []
+_plain_busy: list[bool] = [False]
+
+
+@contextlib.contextmanager
+def moto_server(require_auth: bool = False, unauthenticated: int | None = None) -> Iterator[S3]:
+    """moto in server mode on a loopback port, in its own process; with require_auth, every request
+    must carry keys moto's IAM knows (none here), as a wrong key would against AWS. `unauthenticated`
+    lets that many first requests through unchecked (moto's INITIAL_NO_AUTH_ACTION_COUNT).
+
+    Without either, the process's plain server, reset to empty (moto's /moto-api/reset)."""
+    import urllib.request
+
+    if not require_auth and unauthenticated is None and not _plain_busy[0]:
+        if not _plain:
+            server, process = _start_moto("inf", "moto.server")
+            atexit.register(_stop, process)
+            _plain.append(server)
+        urllib.request.urlopen(urllib.request.Request(f"{_plain[0].endpoint}/moto-api/reset", method="POST"))
+        _plain_busy[0] = True
+        try:
+            yield _plain[0]
+        finally:
+            _plain_busy[0] = False
+        return
+    count = str(unauthenticated) if unauthenticated is not None else "0" if require_auth else "inf"
+    # Under IAM enforcement, through tests/moto_iam_server.py: moto with CloudWatch's IAM prefix corrected.
+    server, process = _start_moto(count, "moto.server" if unauthenticated is None else "tests.moto_iam_server")
     try:
-        for _ in range(200):  # up to 20 s
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("moto server did not start")
-        yield S3(endpoint)
+        yield server
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        _stop(process)
 
 
 @contextlib.contextmanager
