@@ -8,7 +8,6 @@ declares is translated: an input the translation does not know fails loudly.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,12 +63,11 @@ class Applier:
     admin_password: str
 
     def psql(self, sql: str, database: str = "postgres", single_transaction: bool = True) -> str:
-        env = {**self.server.env(database), "PGUSER": self.admin, "PGPASSWORD": self.admin_password}
-        argv = ["psql", "--no-psqlrc", "-Atq", "-v", "ON_ERROR_STOP=1"] + (["-1"] if single_transaction else [])
-        done = subprocess.run([*argv, "-f", "-"], input=sql, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise AssertionError(f"as {self.admin} in {database}:\n{sql}\n{done.stderr}")
-        return done.stdout.strip()
+        """The statements as the admin, in one transaction unless told otherwise (as the provider's)."""
+        answer = self.server.session(sql, database, self.admin, self.admin_password, transaction=single_transaction)
+        if not answer.ok:
+            raise AssertionError(f"as {self.admin} in {database}:\n{sql}\n{answer.error}")
+        return answer.out
 
     def is_superuser(self, role: str) -> bool:
         """isSuperuser (postgresql/helpers.go)."""

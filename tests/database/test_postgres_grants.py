@@ -16,7 +16,7 @@ from ops.offline.synth import Synth
 from tests.helpers import SynthFn, file_config
 from tests.jobs.test_backup_job import job
 from tests.pg_provider import ROLE, Applier, in_order
-from tests.servers import S3, Postgres, moto_server, postgres_server, side_by_side
+from tests.servers import S3, Answer, Postgres, moto_server, postgres_server, side_by_side
 
 pytestmark = pytest.mark.integration
 
@@ -36,21 +36,14 @@ class Deployed:
         found = [r for r in (plan or self.plan).of_type(ROLE) if r.inputs["name"] == role]
         return str(found[0].inputs["password"])
 
-    def session(self, role: str, sql: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
-        """One psql session as `role`, with its own password, in the app database."""
-        env = {**self.pg.env(DB), "PGUSER": role, "PGPASSWORD": password or self.password(role)}
-        return subprocess.run(
-            ["psql", "--no-psqlrc", "-Atq", "-v", "ON_ERROR_STOP=1", "-c", sql],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    def session(self, role: str, sql: str, password: str | None = None) -> Answer:
+        """One session as `role`, with its own password, in the app database."""
+        return self.pg.session(sql, DB, role, password or self.password(role))
 
     def ok(self, role: str, sql: str) -> str:
         done = self.session(role, sql)
-        assert done.returncode == 0, f"{role}: {done.stderr}"
-        return done.stdout.strip()
+        assert done.ok, f"{role}: {done.error}"
+        return done.out
 
 
 def plan_for(synth: SynthFn, superuser: bool, generation: int = 2) -> Synth:
@@ -125,7 +118,7 @@ def test_readonly_reads_and_cannot_write(deployed: Deployed) -> None:
     deployed.ok("la_migrator", "CREATE TABLE IF NOT EXISTS notes (id serial PRIMARY KEY, body text NOT NULL)")
     assert deployed.ok("la_readonly", "SELECT count(*) >= 0 FROM notes") == "t"
     refused = deployed.session("la_readonly", "INSERT INTO notes (body) VALUES ('no')")
-    assert refused.returncode == 1 and "permission denied for table notes" in refused.stderr
+    assert refused.connected and refused.error == "permission denied for table notes"
 
 
 def test_a_login_outside_these_roles_cannot_connect(deployed: Deployed) -> None:
@@ -133,7 +126,7 @@ def test_a_login_outside_these_roles_cannot_connect(deployed: Deployed) -> None:
         "DO $$ BEGIN CREATE ROLE outsider LOGIN PASSWORD 'outsider-pw'; EXCEPTION WHEN duplicate_object THEN END $$"
     )
     refused = deployed.session("outsider", "SELECT 1", password="outsider-pw")
-    assert refused.returncode == 2 and f'permission denied for database "{DB}"' in refused.stderr
+    assert not refused.connected and f'FATAL:  permission denied for database "{DB}"' in refused.error
 
 
 def test_the_backup_login_dumps_everything_and_the_drill_restores_it(deployed: Deployed) -> None:
@@ -182,6 +175,6 @@ def test_after_a_rotation_the_previous_app_login_still_works(deployed: Deployed)
     assert list(changed) == ["la_app_a"]  # generation 3 is odd: slot a
     for name, password in changed.items():
         deployed.applier.set_password(name, password)
-    assert deployed.session("la_app_a", "SELECT 1", password=changed["la_app_a"]).returncode == 0
+    assert deployed.session("la_app_a", "SELECT 1", password=changed["la_app_a"]).out == "1"
     # the previous generation's login, still served as DATABASE_URL_PREVIOUS during the overlap
     assert deployed.ok("la_app_b", "SELECT current_user") == "la_app_b"
