@@ -3,42 +3,56 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests import memos
+if TYPE_CHECKING:
+    from ops.offline.synth import Synth
+    from tests.helpers import SynthFn
+    from tests.servers import S3, Postgres
 
-memos.install()  # before the helpers bind `synthesize` and `read`
 
-from ops.offline.sdk import import_provider_sdks  # noqa: E402
-from ops.offline.synth import Synth, synthesize_stack  # noqa: E402
-from tests.backup_helpers import APP_DB, BUCKET  # noqa: E402
-from tests.helpers import TODAY, SynthFn, synth_with  # noqa: E402
-from tests.servers import S3, Postgres, postgres_and_s3  # noqa: E402
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist's controller runs no test: only the processes that do load the project and its SDKs (2 s)
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    from ops.offline.sdk import import_provider_sdks
+    from tests import memos
 
-import_provider_sdks()
+    memos.install()  # before the test modules' helpers bind `synthesize` and `read`
+    import_provider_sdks()
 
 
 @pytest.fixture(scope="session")
 def prod() -> Synth:
+    from ops.offline.synth import synthesize_stack
+    from tests.helpers import TODAY
+
     return synthesize_stack("prod", today=TODAY)
 
 
 @pytest.fixture(scope="session")
 def staging() -> Synth:
+    from ops.offline.synth import synthesize_stack
+    from tests.helpers import TODAY
+
     return synthesize_stack("staging", today=TODAY)
 
 
 @pytest.fixture
 def synth() -> SynthFn:
     """synth("prod", {"platform:fly": {"regions": {"iad": 3}}}, today=...) -> Synth."""
+    from tests.helpers import synth_with
+
     return synth_with
 
 
 # The backup jobs' servers, one pair per test module that asks for them.
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[Postgres, S3]]:
+    from tests.servers import postgres_and_s3
+
     with postgres_and_s3() as both:
         yield both
 
@@ -50,6 +64,8 @@ def pg(servers: tuple[Postgres, S3]) -> Postgres:
 
 @pytest.fixture(scope="module")
 def s3(servers: tuple[Postgres, S3]) -> S3:
+    from tests.backup_helpers import BUCKET
+
     server = servers[1]
     client: Any = server.client()
     # as the stack declares it: versioned, object lock on
@@ -60,6 +76,8 @@ def s3(servers: tuple[Postgres, S3]) -> S3:
 
 @pytest.fixture(scope="module")
 def app_db(pg: Postgres) -> str:
+    from tests.backup_helpers import APP_DB
+
     pg.sql(f"CREATE DATABASE {APP_DB}")
     pg.sql(
         "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL,"
@@ -70,3 +88,26 @@ def app_db(pg: Postgres) -> str:
         APP_DB,
     )
     return APP_DB
+
+
+# xdist hands out whole files in collection order (addopts: --dist loadfile --no-loadscope-reorder). The
+# files that take longest (`pytest --durations=0`, summed per file) go first, so that the workers finish
+# together instead of one running the last long file alone; mostly they wait on servers and timeouts.
+LONGEST_FIRST = (
+    "tests/jobs/test_backup_faults.py",
+    "tests/ops/test_cli.py",
+    "tests/ops/test_diff.py",
+    "tests/database/test_postgres_grants.py",
+    "tests/jobs/test_backup_job.py",
+    "tests/secrets/test_secrets.py",
+    "tests/policy/test_checkov.py",
+    "tests/backups/test_backup_iam.py",
+    "tests/ops/test_audit.py",
+    "tests/ops/test_rotate.py",
+    "tests/ops/test_verify.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: in-file order kept

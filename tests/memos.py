@@ -99,7 +99,7 @@ def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Lo
 
 def install() -> None:
     """Bind the memos where the CLI and the helpers look the functions up."""
-    synth_module.synthesize = synthesize  # type: ignore[assignment]
-    for module in (stackfile_module, synth_module, ops.commands.rotate, ops.commands.audit):
-        module.read = read  # type: ignore[attr-defined]
-    botocore.session.create_loader = _shared_loader  # type: ignore[attr-defined]
+    synth_module.synthesize = synthesize
+    # each module that imported `read` holds a binding of its own
+    stackfile_module.read = synth_module.read = ops.commands.rotate.read = ops.commands.audit.read = read
+    botocore.session.create_loader = _shared_loader

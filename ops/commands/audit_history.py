@@ -36,7 +36,8 @@ def _configs_at(repo: Path, specs: list[str]) -> list[dict[str, Any]]:
         capture_output=True,
         check=False,
     ).stdout
-    configs, pos = [], 0
+    configs: list[dict[str, Any]] = []
+    pos = 0
     for _ in specs:
         end = out.find(b"\n", pos)
         header = out[pos:end].decode(errors="replace").split()
