@@ -1,5 +1,6 @@
 """A new user's first minutes: fresh clone -> first offline plan, and fresh clone -> `bash .ci/run`, with the
-README's commands exactly as written, in a clone of this checkout's HEAD.
+README's commands exactly as written, in a clone of this checkout's HEAD; then the suite alone in that
+clone, after the install (`.ci/run`'s pytest command, median of --suite-runs).
 
 uv's cache is a new, empty directory for each clone, so the figures include every download (cold cache),
 as on a machine that has never run uv. Usage:
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import tempfile
 import time
@@ -35,6 +37,7 @@ def timed(command: str, cwd: Path, env: dict[str, str]) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-ci", action="store_true", help="only fresh clone -> first plan")
+    parser.add_argument("--suite-runs", type=int, default=3, help="runs of the suite after the install")
     args = parser.parse_args()
     plan, ci = readme_commands()
     with tempfile.TemporaryDirectory() as tmp:
@@ -47,7 +50,13 @@ def main() -> None:
             env["PATH"] = ":".join(p for p in env["PATH"].split(":") if not (Path(p) / "uv").exists())
             seconds, code = timed(command, clone, env)
             rows.append((label, seconds, code))
-    print(f"{'fresh clone ->':<24}{'seconds':>9}{'exit':>6}   (cold uv cache)")
+            if command == ci and code == 0:
+                # the suite alone, installs done: .ci/run's own pytest line, uv on PATH as .ci/run puts it
+                env["PATH"] = f"{clone / '.venv-uv' / 'bin'}:{env['PATH']}"
+                runs = [timed(".venv/bin/python -m pytest", clone, env) for _ in range(args.suite_runs)]
+                middle = statistics.median(s for s, _ in runs)
+                rows.append((f"suite (median of {len(runs)})", middle, max(c for _, c in runs)))
+    print(f"{'fresh clone ->':<24}{'seconds':>9}{'exit':>6}   (cold uv cache; {os.cpu_count()} cores)")
     for label, seconds, code in rows:
         print(f"{label:<24}{seconds:>9.1f}{code:>6}")
 
