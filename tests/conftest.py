@@ -48,7 +48,8 @@ def synth() -> SynthFn:
     return synth_with
 
 
-# The backup jobs' servers, one pair per test module that asks for them.
+# The backup jobs' servers for each test module that asks for them: a PostgreSQL server of its own, and
+# the worker's plain moto server, emptied for it (tests/servers.py).
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[Postgres, S3]]:
     from tests.servers import postgres_and_s3

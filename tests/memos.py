@@ -3,7 +3,8 @@
 Many tests plan the same stack with the same config (the prod file as it is, or one shared override),
 in-process through the CLI or through `synth_with`. A plan is a pure function of its inputs: the
 program's source, the config, the secret keys, the date the program judges staleness on, and the
-project. Keyed on exactly those, a repeat returns a copy of the first result, so no test sees another's
+project (the components are this checkout's, imported once per process, whatever program runs them).
+Keyed on exactly those, a repeat returns a copy of the first result, so no test sees another's
 mutations. Failures are not kept (each caller sees its own error), nor is a run that reported a
 deprecated API (the warning is raised anew only by a real run), nor a run into a caller's `Synth`.
 

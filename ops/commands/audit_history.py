@@ -22,6 +22,7 @@ PULL_REQUEST = re.compile(r"^Merge pull request #(\d+)|\(#(\d+)\)$")
 
 # Parsed stack-file configs by git object id: a blob's content never changes, and consecutive commits,
 # both audits of one history and a clone's history share blobs (pure-Python YAML costs ~20 ms a file).
+# Shared between callers, which only read them.
 _parsed: dict[str, dict[str, Any]] = {}
 
 

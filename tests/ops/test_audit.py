@@ -324,3 +324,32 @@ def test_a_provided_secrets_bump_says_whether_its_value_changed(tmp_path: Path) 
         next(s for s in report_of(path, TODAY.isoformat())["secrets"] if s["name"] == "SECRET_KEY")["valueChanged"]
         is None
     )
+
+
+def test_history_reads_each_version_of_the_file_and_nothing_where_it_was_absent(tmp_path: Path) -> None:
+    """One `git cat-file --batch` for every `<commit>:<path>`: a version, a path that did not exist then,
+    the parent of the first commit, and a directory."""
+    from ops.commands.audit_history import _configs_at
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "platform@example.com")
+    git(repo, "config", "user.name", "Platform Engineer")
+    (repo / "Pulumi.staging.yaml").write_text("config:\n  platform:fly:\n    regions: {iad: 1}\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "a.md").write_text("a\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "first")
+    (repo / "Pulumi.staging.yaml").write_text("config:\n  platform:fly:\n    regions: {iad: 2, ams: 1}\n")
+    git(repo, "commit", "-qam", "scale")
+    specs = ["HEAD:Pulumi.staging.yaml", "HEAD^:Pulumi.staging.yaml", "HEAD^^:Pulumi.staging.yaml"]
+    specs += ["HEAD:Pulumi.prod.yaml", "HEAD:docs", "HEAD:Pulumi.staging.yaml"]
+    assert _configs_at(repo, specs) == [
+        {"platform:fly": {"regions": {"iad": 2, "ams": 1}}},
+        {"platform:fly": {"regions": {"iad": 1}}},
+        {},
+        {},
+        {},
+        {"platform:fly": {"regions": {"iad": 2, "ams": 1}}},
+    ]
