@@ -62,7 +62,7 @@ class Applier:
     admin: str
     admin_password: str
 
-    def psql(self, sql: str, database: str = "postgres", single_transaction: bool = True) -> str:
+    def execute(self, sql: str, database: str = "postgres", single_transaction: bool = True) -> str:
         """The statements as the admin, in one transaction unless told otherwise (as the provider's)."""
         answer = self.server.session(sql, database, self.admin, self.admin_password, transaction=single_transaction)
         if not answer.ok:
@@ -71,12 +71,12 @@ class Applier:
 
     def is_superuser(self, role: str) -> bool:
         """isSuperuser (postgresql/helpers.go)."""
-        return self.psql(f"SELECT rolsuper FROM pg_roles WHERE rolname = '{literal(role)}'") == "t"
+        return self.execute(f"SELECT rolsuper FROM pg_roles WHERE rolname = '{literal(role)}'") == "t"
 
     def is_member(self, role: str, member: str) -> bool:
         """isMemberOfRole (postgresql/helpers.go)."""
         return bool(
-            self.psql(
+            self.execute(
                 "SELECT 1 FROM pg_auth_members WHERE pg_get_userbyid(roleid) = "
                 f"'{literal(role)}' AND pg_get_userbyid(member) = '{literal(member)}'"
             )
@@ -135,15 +135,15 @@ class Applier:
             if role
             else f"ALTER ROLE {ident(name)} RESET ROLE"
         )
-        self.psql(";\n".join(sql) + ";")
+        self.execute(";\n".join(sql) + ";")
 
     def set_password(self, name: str, password: str) -> None:
         """setRolePassword (postgresql/resource_postgresql_role.go), on a password change."""
-        self.psql(f"ALTER ROLE {ident(name)} PASSWORD '{literal(password)}';")
+        self.execute(f"ALTER ROLE {ident(name)} PASSWORD '{literal(password)}';")
 
     def _grantrole(self, i: dict[str, object]) -> None:
         """createGrantRoleQuery (postgresql/resource_postgresql_grant_role.go)."""
-        self.psql(f"GRANT {ident(str(i['grantRole']))} TO {ident(str(i['role']))};")
+        self.execute(f"GRANT {ident(str(i['grantRole']))} TO {ident(str(i['role']))};")
 
     def _database(self, i: dict[str, object]) -> None:
         """createDatabase (postgresql/resource_postgresql_database.go): the admin is made a member of the
@@ -151,22 +151,24 @@ class Applier:
         name, owner = str(i["name"]), str(i["owner"])
         granted = not self.is_member(owner, self.admin) and owner != self.admin
         if granted:
-            self.psql(f"GRANT {ident(owner)} TO {ident(self.admin)};")
-        self.psql(
+            self.execute(f"GRANT {ident(owner)} TO {ident(self.admin)};")
+        self.execute(
             f"CREATE DATABASE {ident(name)} OWNER {ident(owner)} TEMPLATE template0 ENCODING 'UTF8'"
             f" ALLOW_CONNECTIONS true CONNECTION LIMIT {number(i.get('connectionLimit', -1))} IS_TEMPLATE false;",
             single_transaction=False,
         )
         if granted:
-            self.psql(f"REVOKE {ident(owner)} FROM {ident(self.admin)};")
+            self.execute(f"REVOKE {ident(owner)} FROM {ident(self.admin)};")
 
     def _schema(self, i: dict[str, object]) -> None:
         """resourcePostgreSQLSchemaCreate / createSchema (postgresql/resource_postgresql_schema.go)."""
         database, name, owner = str(i["database"]), str(i["name"]), str(i["owner"])
-        db_owner = self.psql(f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{literal(database)}'")
+        db_owner = self.execute(
+            f"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{literal(database)}'"
+        )
         roles = [db_owner] + ([owner] if owner != db_owner else [])
         sql = self.with_roles_granted(roles, [f"CREATE SCHEMA {ident(name)} AUTHORIZATION {ident(owner)}"])
-        self.psql(";\n".join(sql) + ";", database)
+        self.execute(";\n".join(sql) + ";", database)
 
     def _grant(self, i: dict[str, object]) -> None:
         """resourcePostgreSQLGrantCreateOrUpdate, createRevokeQuery, createGrantQuery, getRolesToGrant
@@ -186,16 +188,16 @@ class Applier:
             plural = kind.upper() + "S"
             revoke = f"REVOKE ALL PRIVILEGES ON ALL {plural} IN SCHEMA {ident(schema)} FROM {ident(role)}"
             grant = f"GRANT {privileges} ON ALL {plural} IN SCHEMA {ident(schema)} TO {ident(role)}"
-            tables = self.psql(
+            tables = self.execute(
                 f"SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = '{literal(schema)}'",
                 database,
             )
             owners = [o for o in tables.split(",") if o] + [self._schema_owner(database, schema)]
         sql = [revoke] + ([grant] if privileges else [])  # grantRolePrivileges skips an empty list
-        self.psql(";\n".join(self.with_roles_granted(owners, sql)) + ";", database)
+        self.execute(";\n".join(self.with_roles_granted(owners, sql)) + ";", database)
 
     def _schema_owner(self, database: str, schema: str) -> str:
-        return self.psql(
+        return self.execute(
             f"SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = '{literal(schema)}'", database
         )
 
@@ -209,4 +211,4 @@ class Applier:
         sql = [f"{scope} REVOKE ALL ON {plural} FROM {ident(role)}"]
         if privileges:
             sql.append(f"{scope} GRANT {privileges} ON {plural} TO {ident(role)}")
-        self.psql(";\n".join(self.with_roles_granted([owner], sql)) + ";", database)
+        self.execute(";\n".join(self.with_roles_granted([owner], sql)) + ";", database)
