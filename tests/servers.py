@@ -245,10 +245,12 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
     server.wait(timeout=10)
 
 
-# The plain server is started once per test process (each start costs about a second of CPU) and emptied
-# for each user; `_plain_busy` gives a nested user a server of its own.
-_plain: list[S3] = []
-_plain_busy: list[bool] = [False]
+class _Plain:
+    """The plain server, started once per test process (each start costs about a second of CPU) and
+    emptied for each user; while it is `busy`, a nested user gets a server of its own."""
+
+    server: S3 | None = None
+    busy = False
 
 
 @contextlib.contextmanager
@@ -260,17 +262,16 @@ def moto_server(require_auth: bool = False, unauthenticated: int | None = None) 
     Without either, the process's plain server, reset to empty (moto's /moto-api/reset)."""
     import urllib.request
 
-    if not require_auth and unauthenticated is None and not _plain_busy[0]:
-        if not _plain:
-            server, process = _start_moto("inf", "moto.server")
+    if not require_auth and unauthenticated is None and not _Plain.busy:
+        if _Plain.server is None:
+            _Plain.server, process = _start_moto("inf", "moto.server")
             atexit.register(_stop, process)
-            _plain.append(server)
-        urllib.request.urlopen(urllib.request.Request(f"{_plain[0].endpoint}/moto-api/reset", method="POST"))
-        _plain_busy[0] = True
+        urllib.request.urlopen(urllib.request.Request(f"{_Plain.server.endpoint}/moto-api/reset", method="POST"))
+        _Plain.busy = True
         try:
-            yield _plain[0]
+            yield _Plain.server
         finally:
-            _plain_busy[0] = False
+            _Plain.busy = False
         return
     count = str(unauthenticated) if unauthenticated is not None else "0" if require_auth else "inf"
     # Under IAM enforcement, through tests/moto_iam_server.py: moto with CloudWatch's IAM prefix corrected.
