@@ -50,7 +50,7 @@ class Doing:
 
 
 @contextlib.contextmanager
-def signals_and_deadline(deadline_seconds: int) -> Iterator[None]:
+def signals_and_deadline(deadline_seconds: float) -> Iterator[None]:
     """SIGTERM and SIGINT raise Stopped; past the deadline, SIGALRM raises a JobError naming the operation.
     A second signal while cleaning up is ignored, so the cleanup runs to its end."""
     stopping = False
@@ -62,15 +62,16 @@ def signals_and_deadline(deadline_seconds: int) -> Iterator[None]:
             raise Stopped(signum)
 
     def too_long(_signum: int, _frame: FrameType | None) -> None:
-        raise JobError(f"gave up after the deadline of {deadline_seconds} s, while {Doing.now}")
+        raise JobError(f"gave up after the deadline of {deadline_seconds:g} s, while {Doing.now}")
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, too_long)
-    signal.alarm(deadline_seconds)
+    # an interval timer, not alarm(): alarm takes whole seconds and would round a deadline of 0.5 s to none
+    signal.setitimer(signal.ITIMER_REAL, deadline_seconds)
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
@@ -142,13 +143,13 @@ def aws_client(env: Mapping[str, str], service: str, region: str | None, endpoin
     return session.client(service, region_name=region, endpoint_url=endpoint or None, config=config)
 
 
-def seconds(env: Mapping[str, str], name: str, default: int) -> int:
+def seconds(env: Mapping[str, str], name: str, default: float) -> float:
     value = env.get(name, "")
     if not value:
         return default
-    if not value.isdigit() or int(value) == 0:
-        raise JobError(f"{name} must be a whole number of seconds above 0, not {value!r}")
-    return int(value)
+    if not re.fullmatch(r"\d+(\.\d+)?", value) or float(value) == 0:
+        raise JobError(f"{name} must be a number of seconds above 0 (like 30 or 0.5), not {value!r}")
+    return float(value)
 
 
 def s3_client(env: Mapping[str, str]) -> Any:

@@ -185,7 +185,7 @@ def silent_endpoint() -> Iterator[str]:
 def test_a_hung_s3_gives_up_within_the_read_timeout_and_names_the_operation(
     pg: Postgres, s3: S3, app_db: str, silent_endpoint: str
 ) -> None:
-    env = backup_env(pg, s3, S3_ENDPOINT_URL=silent_endpoint, S3_READ_TIMEOUT_SECONDS="1")
+    env = backup_env(pg, s3, S3_ENDPOINT_URL=silent_endpoint, S3_READ_TIMEOUT_SECONDS="0.3")
     done = job("pg_backup", env)
     assert done.returncode == 1
     assert done.stderr.startswith(
@@ -200,10 +200,10 @@ def test_past_the_deadline_the_job_aborts_and_says_where_it_was(
     pidfile = tmp_path / "pg_dump.pid"
     slow = shim(tmp_path / "bin", "pg_dump", f'"$REAL" "$@"\necho $$ > {pidfile}\nexec sleep 120')
     before = keys(s3)
-    done = job_process("pg_backup", backup_env(pg, s3, JOB_DEADLINE_SECONDS="2", **slow))
+    done = job_process("pg_backup", backup_env(pg, s3, JOB_DEADLINE_SECONDS="1", **slow))
     assert (done.returncode, done.stderr) == (
         1,
-        "backup failed: gave up after the deadline of 2 s, while dumping and uploading (pg_dump into UploadPart)\n",
+        "backup failed: gave up after the deadline of 1 s, while dumping and uploading (pg_dump into UploadPart)\n",
     )
     assert gone(wait_for(pidfile))
     assert (keys(s3), pending_uploads(s3)) == (before, [])
@@ -257,3 +257,13 @@ def test_the_compress_level_is_a_digit_or_a_one_line_error(pg: Postgres, s3: S3,
     assert (compress_level({}), compress_level({"BACKUP_COMPRESS_LEVEL": "6"})) == (1, 6)
     done = job("pg_backup", backup_env(pg, s3, BACKUP_COMPRESS_LEVEL="fast"))
     assert (done.returncode, done.stderr) == (1, "backup failed: BACKUP_COMPRESS_LEVEL must be 0-9, not 'fast'\n")
+
+
+def test_a_timeout_is_seconds_above_zero_decimals_allowed() -> None:
+    from jobs.common import JobError, seconds
+
+    assert [seconds({"T": v}, "T", 60) for v in ("30", "0.5", "")] == [30, 0.5, 60]
+    for bad in ("0", "0.0", "-1", "1e3", "ten", " 5"):
+        with pytest.raises(JobError) as raised:
+            seconds({"T": bad}, "T", 60)
+        assert str(raised.value) == f"T must be a number of seconds above 0 (like 30 or 0.5), not {bad!r}"
