@@ -247,8 +247,12 @@ def _diff(stack_file: StackFile, ref: str, as_json: bool, today: dt.date, full: 
 
     try:
         repo, commit = at_ref.resolve(ref, stack_file.path)  # a bad ref fails here, before either plan runs
-        # The ref's plan runs in its own interpreter while this one synthesizes the working tree's.
-        with at_ref.stopped_by_signals(), at_ref.RefPlan(repo, commit, stack_file.path, today.isoformat()) as then:
+        # Where the ref's code differs, its plan runs in its own interpreter while this one synthesizes the
+        # working tree's. The signals are caught first: a signal then unwinds and removes RefPlan's copy.
+        with (
+            at_ref.stopped_by_signals(),
+            at_ref.RefPlan(repo, commit, stack_file.path, today.isoformat()) as then,
+        ):
             then.start()
             synth = synthesize_file(stack_file, today=today)
             after = json.loads(plan_output.as_json(synth))

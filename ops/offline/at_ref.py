@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import json
 import shutil
@@ -15,6 +16,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from ops.offline.stackfile import ROOT
 
 
 def repository_of(path: Path) -> Path | None:
@@ -59,6 +62,38 @@ def resolve(ref: str, stack_path: Path) -> tuple[Path, str]:
     return repo, found.stdout.strip()
 
 
+def _is_stack_file(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.startswith("Pulumi.") and base.endswith(".yaml") and base != "Pulumi.yaml"
+
+
+def source_files(checkout: Path) -> list[str] | None:
+    """The files of a checkout that git would commit (tracked or new, not ignored), stack files left out;
+    None where it is no git work tree."""
+    listed = subprocess.run(
+        ["git", "-C", str(checkout), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        return None
+    names = (n for n in listed.stdout.split("\0") if n and not _is_stack_file(n))
+    return sorted(n for n in names if (checkout / n).is_file())  # a tracked file deleted here is gone
+
+
+def same_code(tree: Path, running: Path) -> bool:
+    """Whether a copy of a commit holds exactly the files of the checkout whose code this process runs,
+    byte for byte, stack files aside: then that commit's plan is this process's plan of its stack file."""
+    ours = source_files(running)
+    if ours is None:
+        return False
+    theirs = sorted(
+        p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file() and not _is_stack_file(p.name)
+    )
+    return theirs == ours and all((tree / n).read_bytes() == (running / n).read_bytes() for n in ours)
+
+
 @contextlib.contextmanager
 def stopped_by_signals() -> Iterator[None]:
     """SIGTERM (a cancelled CI job) and SIGINT end the command by unwinding: every `finally` runs, so
@@ -87,17 +122,21 @@ def stopped_by_signals() -> Iterator[None]:
 class RefPlan:
     """The offline plan of the stack file as it is at a commit, from that commit's code, in a temporary
     copy of that commit (`git archive`), so the checkout is not disturbed and git registers nothing. Run
-    it as `with RefPlan(*resolve(ref, path), path, today) as ref: ref.start(); ...; rows = ref.rows()`:
-    the plan runs in its own interpreter meanwhile, and leaving the block, by any way, stops it and
-    removes the copy."""
+    it as `with RefPlan(*resolve(ref, path), path, today) as ref: ref.start(); ...; rows = ref.rows()`.
+    Where the commit's code differs from the code running (`running`, by default this checkout), the plan runs in an
+    interpreter of its own, from the copy, meanwhile; leaving the block, by any way, stops it and removes
+    the copy. Where only stack files differ, as in a rotation or a scaling change, this process plans the
+    copy's stack file itself: the same rows (tests/ops/test_cli.py compares a fresh interpreter's plan
+    with this process's), without a second interpreter importing the SDKs."""
 
-    def __init__(self, repo: Path, commit: str, stack_path: Path, today: str):
-        self.repo, self.commit, self.today = repo, commit, today
+    def __init__(self, repo: Path, commit: str, stack_path: Path, today: str, running: Path = ROOT):
+        self.repo, self.commit, self.today, self.running = repo, commit, today, running
         self.relative = stack_path.resolve().relative_to(repo)
         self.tmp = Path(tempfile.mkdtemp(prefix="ops-diff-"))
         self.tree = self.tmp / "tree"
         self.process: subprocess.Popen[str] | None = None
         self.then: str | None = None
+        self.here = False  # planned by this process
 
     def __enter__(self) -> RefPlan:
         try:  # `with` calls no __exit__ for an __enter__ that raised (a signal during the copy)
@@ -114,7 +153,10 @@ class RefPlan:
 
     def start(self) -> None:
         self.then = next((p for p in names_of(self.repo, self.relative) if (self.tree / p).exists()), None)
-        if self.then is not None:
+        if self.then is None:
+            return
+        self.here = same_code(self.tree, self.running)
+        if not self.here:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ops", "plan", self.then, "--json", "--today", self.today],
                 cwd=self.tree,
@@ -123,7 +165,23 @@ class RefPlan:
                 text=True,
             )
 
+    def _planned_here(self) -> list[dict[str, Any]]:
+        from components.shared.loader import ConfigError
+        from ops.commands.plan import as_json
+        from ops.offline.stackfile import StackFileError
+        from ops.offline.synth import load_stack_file, synthesize_file
+
+        assert self.then is not None
+        try:
+            synth = synthesize_file(load_stack_file(str(self.tree / self.then)), dt.date.fromisoformat(self.today))
+        except (ConfigError, StackFileError) as exc:
+            raise ValueError(f"the plan at {self.commit[:12]} failed:\n{exc}") from None
+        rows: list[dict[str, Any]] = json.loads(as_json(synth))
+        return rows
+
     def rows(self) -> list[dict[str, Any]]:
+        if self.here:
+            return self._planned_here()
         if self.process is None:
             return []  # the stack file did not exist then: every resource is new
         out, err = self.process.communicate()

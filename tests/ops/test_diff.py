@@ -11,7 +11,7 @@ from ops.__main__ import main
 from ops.commands.diff import as_json, as_text, compare
 from ops.offline.stackfile import ROOT, stack_files
 from ops.offline.synth import Synth
-from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree, in_process
+from tests.helpers import TODAY, Ran, api_machines, clone_of_working_tree, git, in_process
 
 RECORD_OF_DATABASE_PASSWORD = (
     "DATABASE_PASSWORD: # the app's two alternating logins; DATABASE_URL follows it\n        rotation: "
@@ -31,9 +31,8 @@ EDITS = (
 
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Ran:
-    """`ops diff <clone>/Pulumi.prod.yaml HEAD` over the edited file, as a reviewer runs it:
-    the clone's HEAD (the code under test) is planned by a fresh interpreter in a worktree, the edited
-    file by this process."""
+    """`ops diff <clone>/Pulumi.prod.yaml HEAD` over the edited file, as a reviewer runs it: the clone's
+    HEAD holds the code under test, so this process plans both the copy of HEAD and the edited file."""
     clone = clone_of_working_tree(tmp_path_factory.mktemp("clone") / "repo")
     path = clone / "Pulumi.prod.yaml"
     text = path.read_text()
@@ -107,6 +106,66 @@ def test_a_stack_file_outside_git_has_no_ref_to_diff_against(
     assert main(["diff", str(stack), "HEAD", "--today", TODAY.isoformat()]) == 1
     assert capsys.readouterr().err == (
         f"ops: error: {stack} is not in a git repository: a diff compares with a git ref of its repository\n"
+    )
+
+
+def test_a_ref_whose_code_is_the_running_code_is_planned_in_this_process(tmp_path: Path) -> None:
+    """Only the stack file differs (a rotation, a scaling change): no second interpreter, the same rows."""
+    from ops.commands.plan import as_json as plan_json
+    from ops.offline.at_ref import RefPlan
+    from tests.helpers import synth_with
+
+    clone = clone_of_working_tree(tmp_path / "repo")
+    head = git(clone, "rev-parse", "HEAD").strip()
+    with RefPlan(clone, head, clone / "Pulumi.staging.yaml", TODAY.isoformat(), running=ROOT) as then:
+        then.start()
+        assert (then.here, then.process) == (True, None)
+        assert then.rows() == json.loads(plan_json(synth_with("staging")))
+
+
+def test_any_other_file_that_differs_plans_the_ref_in_its_own_interpreter(tmp_path: Path) -> None:
+    from ops.offline.at_ref import RefPlan, same_code
+
+    clone = clone_of_working_tree(tmp_path / "repo")
+    head = git(clone, "rev-parse", "HEAD").strip()
+    with RefPlan(clone, head, clone / "Pulumi.staging.yaml", TODAY.isoformat(), running=clone) as then:
+        stack = clone / "products" / "parker-flight" / "Pulumi.prod.yaml"
+        assert same_code(then.tree, clone)
+        (clone / "Pulumi.staging.yaml").write_text("edited: the stack file\n")  # stack files are not code
+        stack.parent.mkdir(parents=True, exist_ok=True)
+        stack.write_text("a new stack file\n")
+        assert same_code(then.tree, clone)
+        (clone / "components" / "README.txt").write_text("new, not ignored\n")
+        assert not same_code(then.tree, clone)
+        (clone / "components" / "README.txt").unlink()
+        (clone / "__pycache__").mkdir(exist_ok=True)
+        (clone / "__pycache__" / "x.pyc").write_bytes(b"ignored by .gitignore")
+        assert same_code(then.tree, clone)
+        keys = clone / "components" / "keys" / "kms_keys.py"
+        keys.write_text(keys.read_text() + "# one comment more\n")
+        assert not same_code(then.tree, clone)
+        then.start()
+        assert then.here is False and then.process is not None
+    # leaving the block before the rows were read stops that interpreter and removes the copy
+    assert (then.process.returncode, then.tmp.exists()) == (-9, False)
+
+
+def test_a_ref_whose_stack_file_cannot_be_planned_fails_with_its_error(tmp_path: Path) -> None:
+    clone = clone_of_working_tree(tmp_path / "repo")
+    path = clone / "Pulumi.staging.yaml"
+    good = path.read_text()
+    path.write_text(
+        good.replace("    rootDirectory: frontend\n", "    rootDirectory: frontend\n    maintenanceMode: maybe\n")
+    )
+    git(clone, "commit", "-qam", "a stack file that does not load")
+    bad = git(clone, "rev-parse", "HEAD").strip()
+    path.write_text(good)
+    ran = in_process(main, ["diff", str(path), "HEAD", "--today", TODAY.isoformat()])
+    assert (ran.returncode, ran.stdout) == (1, "")
+    assert ran.stderr == (
+        f"ops: error: the plan at {bad[:12]} failed:\n"
+        "Stack 'staging': the config cannot be deployed; no resource was registered.\n1 problem(s):\n"
+        "  - platform:vercel.maintenanceMode: Input should be a valid boolean (got 'maybe')\n"
     )
 
 
