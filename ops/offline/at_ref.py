@@ -123,11 +123,11 @@ class RefPlan:
     """The offline plan of the stack file as it is at a commit, from that commit's code, in a temporary
     copy of that commit (`git archive`), so the checkout is not disturbed and git registers nothing. Run
     it as `with RefPlan(*resolve(ref, path), path, today) as ref: ref.start(); ...; rows = ref.rows()`.
-    Where the commit's code differs from the code running (`running`, by default this checkout), the plan runs in an
-    interpreter of its own, from the copy, meanwhile; leaving the block, by any way, stops it and removes
-    the copy. Where only stack files differ, as in a rotation or a scaling change, this process plans the
-    copy's stack file itself: the same rows (tests/ops/test_cli.py compares a fresh interpreter's plan
-    with this process's), without a second interpreter importing the SDKs."""
+    Where the commit's code differs from the code running (`running`, by default this checkout), the plan
+    runs in an interpreter of its own, from the copy, meanwhile; leaving the block, by any way, stops it
+    and removes the copy. Where only stack files differ, as in a rotation or a scaling change, this
+    process plans the copy's stack file itself: the same rows (tests/ops/test_cli.py compares a fresh
+    interpreter's plan with this process's), without a second interpreter importing the SDKs."""
 
     def __init__(self, repo: Path, commit: str, stack_path: Path, today: str, running: Path = ROOT):
         self.repo, self.commit, self.today, self.running = repo, commit, today, running
