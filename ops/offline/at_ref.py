@@ -62,14 +62,9 @@ def resolve(ref: str, stack_path: Path) -> tuple[Path, str]:
     return repo, found.stdout.strip()
 
 
-def _is_stack_file(name: str) -> bool:
-    base = name.rsplit("/", 1)[-1]
-    return base.startswith("Pulumi.") and base.endswith(".yaml") and base != "Pulumi.yaml"
-
-
 def source_files(checkout: Path) -> list[str] | None:
-    """The files of a checkout that git would commit (tracked or new, not ignored), stack files left out;
-    None where it is no git work tree."""
+    """The files of a checkout that git would commit (tracked or new, not ignored); None where it is no
+    git work tree."""
     listed = subprocess.run(
         ["git", "-C", str(checkout), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         capture_output=True,
@@ -78,19 +73,20 @@ def source_files(checkout: Path) -> list[str] | None:
     )
     if listed.returncode != 0:
         return None
-    names = (n for n in listed.stdout.split("\0") if n and not _is_stack_file(n))
-    return sorted(n for n in names if (checkout / n).is_file())  # a tracked file deleted here is gone
+    return sorted(n for n in listed.stdout.split("\0") if n and (checkout / n).is_file())  # a deleted file is gone
 
 
-def same_code(tree: Path, running: Path) -> bool:
+def same_code(tree: Path, then: str, running: Path, now: str) -> bool:
     """Whether a copy of a commit holds exactly the files of the checkout whose code this process runs,
-    byte for byte, stack files aside: then that commit's plan is this process's plan of its stack file."""
+    byte for byte, but for the stack file planned (`then` in the copy, `now` in the checkout): then that
+    commit's plan is this process's plan of its stack file. Any other stack file that differs counts,
+    should a program ever read one."""
     ours = source_files(running)
     if ours is None:
         return False
-    theirs = sorted(
-        p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file() and not _is_stack_file(p.name)
-    )
+    ours = [n for n in ours if n != now]
+    theirs = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
+    theirs = [n for n in theirs if n != then]
     return theirs == ours and all((tree / n).read_bytes() == (running / n).read_bytes() for n in ours)
 
 
@@ -125,7 +121,7 @@ class RefPlan:
     it as `with RefPlan(*resolve(ref, path), path, today) as ref: ref.start(); ...; rows = ref.rows()`.
     Where the commit's code differs from the code running (`running`, by default this checkout), the plan
     runs in an interpreter of its own, from the copy, meanwhile; leaving the block, by any way, stops it
-    and removes the copy. Where only stack files differ, as in a rotation or a scaling change, this
+    and removes the copy. Where only the stack file differs, as in a rotation or a scaling change, this
     process plans the copy's stack file itself: the same rows (tests/ops/test_cli.py compares a fresh
     interpreter's plan with this process's), without a second interpreter importing the SDKs."""
 
@@ -155,7 +151,7 @@ class RefPlan:
         self.then = next((p for p in names_of(self.repo, self.relative) if (self.tree / p).exists()), None)
         if self.then is None:
             return
-        self.here = same_code(self.tree, self.running)
+        self.here = same_code(self.tree, self.then, self.running, self.relative.as_posix())
         if not self.here:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ops", "plan", self.then, "--json", "--today", self.today],

@@ -129,21 +129,28 @@ def test_any_other_file_that_differs_plans_the_ref_in_its_own_interpreter(tmp_pa
     clone = clone_of_working_tree(tmp_path / "repo")
     head = git(clone, "rev-parse", "HEAD").strip()
     with RefPlan(clone, head, clone / "Pulumi.staging.yaml", TODAY.isoformat(), running=clone) as then:
-        stack = clone / "products" / "parker-flight" / "Pulumi.prod.yaml"
-        assert same_code(then.tree, clone)
-        (clone / "Pulumi.staging.yaml").write_text("edited: the stack file\n")  # stack files are not code
-        stack.parent.mkdir(parents=True, exist_ok=True)
-        stack.write_text("a new stack file\n")
-        assert same_code(then.tree, clone)
+
+        def same() -> bool:
+            return same_code(then.tree, "Pulumi.staging.yaml", clone, "Pulumi.staging.yaml")
+
+        assert same()
+        (clone / "Pulumi.staging.yaml").write_text("edited: the stack file planned\n")
+        assert same()
+        ignored = clone / "__pycache__" / "x.pyc"
+        ignored.parent.mkdir(exist_ok=True)
+        ignored.write_bytes(b"ignored by .gitignore")
+        assert same()
+        other = clone / "Pulumi.prod.yaml"
+        other.write_text(other.read_text() + "# another stack's file\n")
+        assert not same()
+        git(clone, "checkout", "-q", "--", "Pulumi.prod.yaml")
         (clone / "components" / "README.txt").write_text("new, not ignored\n")
-        assert not same_code(then.tree, clone)
+        assert not same()
         (clone / "components" / "README.txt").unlink()
-        (clone / "__pycache__").mkdir(exist_ok=True)
-        (clone / "__pycache__" / "x.pyc").write_bytes(b"ignored by .gitignore")
-        assert same_code(then.tree, clone)
+        assert same()
         keys = clone / "components" / "keys" / "kms_keys.py"
         keys.write_text(keys.read_text() + "# one comment more\n")
-        assert not same_code(then.tree, clone)
+        assert not same()
         then.start()
         assert then.here is False and then.process is not None
     # leaving the block before the rows were read stops that interpreter and removes the copy
