@@ -62,7 +62,8 @@ def signals_and_deadline(deadline_seconds: float) -> Iterator[None]:
             raise Stopped(signum)
 
     def too_long(_signum: int, _frame: FrameType | None) -> None:
-        raise JobError(f"gave up after the deadline of {deadline_seconds:g} s, while {Doing.now}")
+        shown = int(deadline_seconds) if float(deadline_seconds).is_integer() else deadline_seconds
+        raise JobError(f"gave up after the deadline of {shown} s, while {Doing.now}")
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     previous[signal.SIGALRM] = signal.signal(signal.SIGALRM, too_long)

@@ -267,3 +267,17 @@ def test_a_timeout_is_seconds_above_zero_decimals_allowed() -> None:
         with pytest.raises(JobError) as raised:
             seconds({"T": bad}, "T", 60)
         assert str(raised.value) == f"T must be a number of seconds above 0 (like 30 or 0.5), not {bad!r}"
+
+
+@pytest.mark.parametrize(("deadline", "shown"), [(0.05, "0.05"), (0.1, "0.1")])
+def test_a_deadline_below_a_second_is_kept_and_printed_as_given(deadline: float, shown: str) -> None:
+    """alarm() takes whole seconds and would have made 0.05 s no deadline at all."""
+    from jobs.common import Doing, JobError, signals_and_deadline
+
+    Doing.reset()
+    started = time.monotonic()
+    with pytest.raises(JobError) as raised, signals_and_deadline(deadline):
+        time.sleep(5)
+    assert time.monotonic() - started < 1
+    assert str(raised.value) == f"gave up after the deadline of {shown} s, while starting"
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # and the timer is off again
