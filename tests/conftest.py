@@ -93,19 +93,21 @@ def app_db(pg: Postgres) -> str:
 
 # xdist hands out whole files in collection order (addopts: --dist loadfile --no-loadscope-reorder). The
 # files that take longest (`pytest --durations=0`, summed per file) go first, so that the workers finish
-# together instead of one running the last long file alone; mostly they wait on servers and timeouts.
+# together instead of one running the last long file alone (measured 2026-12-02: real servers, fresh
+# interpreters and timeouts make them long).
 LONGEST_FIRST = (
     "tests/jobs/test_backup_faults.py",
     "tests/ops/test_cli.py",
     "tests/ops/test_diff.py",
-    "tests/database/test_postgres_grants.py",
     "tests/jobs/test_backup_job.py",
-    "tests/secrets/test_secrets.py",
+    "tests/database/test_postgres_grants.py",
     "tests/policy/test_checkov.py",
+    "tests/secrets/test_secrets.py",
+    "tests/shared/test_fuzz_stack_files.py",
     "tests/backups/test_backup_iam.py",
+    "tests/test_toolchain.py",
     "tests/ops/test_audit.py",
     "tests/ops/test_rotate.py",
-    "tests/ops/test_verify.py",
 )
 
 
