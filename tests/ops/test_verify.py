@@ -11,7 +11,7 @@ import pytest
 
 from components.shared.stack import StackConfig
 from ops.__main__ import main
-from ops.commands.verify import verify
+from ops.commands.verify import limit_ms, verify
 from tests.helpers import in_process, load_with
 
 # prod's api check, with the search string the flashfusion checks use
@@ -60,6 +60,10 @@ def api_with_a_latency_slo_of_100_ms() -> StackConfig:
         "runbook": "p95 < 100 ms",
     }
     return load_with("prod", {"platform:alerts": {"healthChecks": [API], "slos": [latency]}})
+
+
+def test_a_check_waits_as_long_as_the_strictest_latency_slo_allows() -> None:
+    assert (limit_ms(api_only()), limit_ms(api_with_a_latency_slo_of_100_ms())) == (500, 100)  # prod's: 500 ms
 
 
 def test_every_declared_check_passes_in_one_attempt(server: str) -> None:
