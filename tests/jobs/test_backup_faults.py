@@ -200,10 +200,10 @@ def test_past_the_deadline_the_job_aborts_and_says_where_it_was(
     pidfile = tmp_path / "pg_dump.pid"
     slow = shim(tmp_path / "bin", "pg_dump", f'"$REAL" "$@"\necho $$ > {pidfile}\nexec sleep 120')
     before = keys(s3)
-    done = job_process("pg_backup", backup_env(pg, s3, JOB_DEADLINE_SECONDS="1", **slow))
+    done = job_process("pg_backup", backup_env(pg, s3, JOB_DEADLINE_SECONDS="2", **slow))
     assert (done.returncode, done.stderr) == (
         1,
-        "backup failed: gave up after the deadline of 1 s, while dumping and uploading (pg_dump into UploadPart)\n",
+        "backup failed: gave up after the deadline of 2 s, while dumping and uploading (pg_dump into UploadPart)\n",
     )
     assert gone(wait_for(pidfile))
     assert (keys(s3), pending_uploads(s3)) == (before, [])
