@@ -31,6 +31,12 @@ def readme_commands() -> tuple[str, str]:
 def timed(command: str, cwd: Path, env: dict[str, str]) -> tuple[float, int]:
     start = time.perf_counter()
     done = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:  # the clone goes with the run: say why here
+        print(
+            f"`{command}` exited {done.returncode}; the end of its output:",
+            *(done.stdout + done.stderr).splitlines()[-40:],
+            sep="\n",
+        )
     return time.perf_counter() - start, done.returncode
 
 
