@@ -15,7 +15,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ops.offline.stackfile import ROOT
 
@@ -90,29 +90,56 @@ def same_code(tree: Path, then: str, running: Path, now: str) -> bool:
     return theirs == ours and all((tree / n).read_bytes() == (running / n).read_bytes() for n in ours)
 
 
+class _Stop:
+    """The signals received inside stopped_by_signals, and whether one may unwind now (signals_held)."""
+
+    received: ClassVar[list[int]] = []
+    held: ClassVar[bool] = False
+
+
 @contextlib.contextmanager
 def stopped_by_signals() -> Iterator[None]:
     """SIGTERM (a cancelled CI job) and SIGINT end the command by unwinding: every `finally` runs, so
     the copy of the ref and its plan go with it. Exit 143 or 130. The signal is also remembered: code
-    that swallows the unwinding (an event loop's own handling inside the SDK's mocks) still ends in
-    the signal's exit code instead of finishing the diff as if nothing happened."""
+    that swallows the unwinding (an event loop's own handling inside the SDK's mocks) or turns it into
+    an error of its own (pydantic-core, building a validator when the signal came, raised a SchemaError
+    that held the SystemExit) still ends in the signal's exit code."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    received: list[int] = []
+    _Stop.received = []
 
     def stop(signum: int, frame: object) -> None:
-        received.append(signum)
-        raise SystemExit(128 + signum)
+        _Stop.received.append(signum)
+        if not _Stop.held:
+            raise SystemExit(128 + signum)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
+    except BaseException:
+        if not _Stop.received:
+            raise
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if received:
-        raise SystemExit(128 + received[0])
+        got, _Stop.received = _Stop.received, []
+    if got:
+        raise SystemExit(128 + got[0])
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """A signal inside waits for the end of the block, then unwinds. Popen forks, then waits for the
+    child's exec: a signal unwinding there left a child running that no one knew the pid of (seen: the
+    ref's interpreter, planning on after the diff had exited)."""
+    _Stop.held = True
+    try:
+        yield
+    finally:
+        _Stop.held = False
+    if _Stop.received:
+        raise SystemExit(128 + _Stop.received[0])
 
 
 class RefPlan:
@@ -136,7 +163,8 @@ class RefPlan:
 
     def __enter__(self) -> RefPlan:
         try:  # `with` calls no __exit__ for an __enter__ that raised (a signal during the copy)
-            archive = subprocess.run(["git", "archive", self.commit], cwd=self.repo, capture_output=True)
+            with signals_held():
+                archive = subprocess.run(["git", "archive", self.commit], cwd=self.repo, capture_output=True)
             if archive.returncode != 0:
                 raise ValueError(f"cannot read {self.commit}: {archive.stderr.decode().strip()}")
             # extracted here, in this process: a signal leaves no git child writing after the cleanup
@@ -153,13 +181,14 @@ class RefPlan:
             return
         self.here = same_code(self.tree, self.then, self.running, self.relative.as_posix())
         if not self.here:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "ops", "plan", self.then, "--json", "--today", self.today],
-                cwd=self.tree,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            with signals_held():  # self.process is set before a signal unwinds: __exit__ then stops it
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "ops", "plan", self.then, "--json", "--today", self.today],
+                    cwd=self.tree,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
 
     def _planned_here(self) -> list[dict[str, Any]]:
         from components.shared.loader import ConfigError

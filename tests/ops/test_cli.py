@@ -200,6 +200,43 @@ def test_an_interrupted_diff_removes_its_copy_of_the_ref_and_its_plan(
     assert len(git(clone, "worktree", "list").splitlines()) == 1  # git registered nothing either
 
 
+def test_a_signal_while_the_refs_interpreter_starts_unwinds_once_its_pid_is_kept() -> None:
+    """Popen forks, then waits for the child's exec: unwinding there lost the child (the test above caught
+    one planning on after the diff had exited). Inside signals_held, the handler only records the signal;
+    it unwinds at the end of the block, once RefPlan holds the process."""
+    from ops.offline.at_ref import signals_held, stopped_by_signals
+
+    reached = []
+    with pytest.raises(SystemExit) as raised, stopped_by_signals():
+        handler = signal.getsignal(signal.SIGTERM)
+        assert callable(handler)  # installed: the diff runs in the main thread
+        with signals_held():
+            handler(signal.SIGTERM, None)  # as the interpreter calls it when SIGTERM arrives
+            reached.append("the rest of the held block")
+        reached.append("after it")
+    assert (raised.value.code, reached) == (143, ["the rest of the held block"])
+    assert signal.getsignal(signal.SIGTERM) is not handler  # restored
+    with signals_held():
+        pass  # nothing is left pending for a later hold
+
+
+def test_a_signal_that_comes_back_as_another_error_still_exits_with_the_signals_code() -> None:
+    """Seen in the interrupt test above: SIGTERM while pydantic-core built a validator came out of it as
+    a SchemaError, and the diff exited 1 with a traceback."""
+    from ops.offline.at_ref import stopped_by_signals
+
+    with pytest.raises(SystemExit) as raised, stopped_by_signals():
+        handler = signal.getsignal(signal.SIGINT)
+        assert callable(handler)
+        try:
+            handler(signal.SIGINT, None)
+        except SystemExit as exc:
+            raise ValueError("Error building 'literal' validator") from exc  # what the Rust core did
+    assert raised.value.code == 130
+    with pytest.raises(ValueError), stopped_by_signals():
+        raise ValueError("no signal came: an error is itself")
+
+
 def test_ops_runs_from_anywhere_in_the_repository_and_says_where_it_looked_outside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
