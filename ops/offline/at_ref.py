@@ -124,8 +124,7 @@ def stopped_by_signals() -> Iterator[None]:
         for s, handler in previous.items():
             signal.signal(s, handler)
         got, _Stop.received = _Stop.received, []
-    if got:
-        raise SystemExit(128 + got[0])
+    _unwind_for(got)
 
 
 @contextlib.contextmanager
@@ -138,8 +137,12 @@ def signals_held() -> Iterator[None]:
         yield
     finally:
         _Stop.held = False
-    if _Stop.received:
-        raise SystemExit(128 + _Stop.received[0])
+    _unwind_for(_Stop.received)
+
+
+def _unwind_for(received: list[int]) -> None:
+    if received:
+        raise SystemExit(128 + received[0])  # 143 for SIGTERM, 130 for SIGINT, as a shell reports them
 
 
 class RefPlan:
