@@ -139,5 +139,8 @@ test('the handler runs each step as a Synthetics step and fails the run on the f
     assert.deepEqual(require(stub).steps, ['health', 'monitoring-health']);
   } finally {
     s.close();
+    delete process.env.BASE_URL;
+    delete process.env.CANARY_VARS;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

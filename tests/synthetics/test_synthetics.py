@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,11 +201,17 @@ def test_runbook_001s_health_canary_needs_no_secret() -> None:
     )
 
 
-def test_the_scripts_pass_their_node_tests_against_a_local_server() -> None:
+def test_the_scripts_pass_their_node_tests_against_a_local_server(tmp_path: Path) -> None:
     done = subprocess.run(
-        ["node", "--test", str(SCRIPTS / "checks.test.js")], capture_output=True, text=True, timeout=60, check=False
+        ["node", "--test", str(SCRIPTS / "checks.test.js")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # node's os.tmpdir()
     )
     assert (done.returncode, "# pass 6" in done.stdout, "# fail 0" in done.stdout) == (0, True, True), done.stdout
+    assert list(tmp_path.iterdir()) == []  # the handler test's copy of the archive is removed
 
 
 @pytest.mark.parametrize(
