@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tomllib
@@ -12,10 +13,11 @@ from ruamel.yaml import YAML
 from ops.offline.stackfile import ROOT
 
 
-def uv(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def uv(*args: str, cwd: Path = ROOT, tmp: Path | None = None) -> subprocess.CompletedProcess[str]:
     binary = shutil.which("uv")
     assert binary, "uv is not on PATH: .ci/run installs it"
-    return subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    env = {**os.environ, "TMPDIR": str(tmp)} if tmp else None
+    return subprocess.run([binary, *args], cwd=cwd, capture_output=True, text=True, check=False, env=env)
 
 
 def test_pulumi_runs_the_program_with_uv_in_the_projects_environment() -> None:
@@ -32,7 +34,8 @@ def test_both_locks_match_their_projects_and_a_changed_range_fails_the_check(tmp
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('"boto3>=1.35,<2"', '"boto3>=1.36,<2"'))
     # a changed range needs the registry's metadata to re-resolve (not in a cold cache): online
-    stale = uv("lock", "--check", cwd=tmp_path)
+    # re-resolving builds the project's metadata, and uv leaves a setuptools lock file in TMPDIR each time
+    stale = uv("lock", "--check", cwd=tmp_path, tmp=tmp_path)
     assert stale.returncode == 1
     # uv wraps its message to the terminal's width
     assert "The lockfile at `uv.lock` needs to be updated, but `--check` was provided." in " ".join(
