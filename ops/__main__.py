@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
 import os
 import sys
@@ -283,9 +282,6 @@ def run() -> int:
     try:
         code = main()
         sys.stdout.flush()
-        # The SDKs leave a heap of some hundred thousand objects; the collector's passes over it at
-        # interpreter exit took 0.45 s of every plan (bench/plan_benchmark.py). Frozen, they are skipped.
-        gc.freeze()
     except BrokenPipeError:
         # the interpreter would flush stdout again at exit and print the error: point it at /dev/null
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

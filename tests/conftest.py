@@ -111,6 +111,16 @@ LONGEST_FIRST = (
 )
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A worker runs some 300 tests in one process, and what they keep (the memos' plans, botocore's
+    models, the session's stacks) grows a heap that each full pass of the cyclic collector walks: 6.8 s
+    of the suite's CPU in 119 passes. One full pass after 100 middle-generation passes instead of 10
+    leaves 20 passes and 1.6 s; freezing the collected tests as well saved nothing more."""
+    import gc
+
+    gc.set_threshold(700, 10, 100)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: in-file order kept

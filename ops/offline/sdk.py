@@ -3,17 +3,42 @@
 pulumi-aws warns at import time about the deprecated `…V2` modules it still ships. Those warnings
 are the SDK's, not ours: importing first, with them silenced, leaves any later DeprecationWarning
 to mean that our program used something deprecated.
+
+The SDKs' modules, classes and functions, some hundred thousand objects, live as long as the process.
+The cyclic collector frees none of them, yet each of its passes while they are made, and each full
+pass after, walks them all: 0.19 s of this import's 0.80 s of CPU, and 0.10 s of the prod plan's 0.48 s
+after it. So the collector is off while they are made, and they are frozen (`gc.freeze`) once made: it never
+walks them again. Anything they drop still goes by reference counting.
 """
 
 from __future__ import annotations
 
+import gc
 import time
 import warnings
 
+_imported = False
+
 
 def import_provider_sdks() -> float:
-    """Import every provider module the program uses; returns the seconds it took."""
+    """Import every provider module the program uses; returns the seconds it took (0 once imported)."""
+    global _imported
+    if _imported:
+        return 0.0  # and no second freeze, which would keep whatever garbage the process made since
     start = time.perf_counter()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _import()
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
+    _imported = True
+    return time.perf_counter() - start
+
+
+def _import() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         import pulumi_aws
@@ -56,4 +81,3 @@ def import_provider_sdks() -> float:
         ):
             for name in names.split():
                 getattr(module, name)
-    return time.perf_counter() - start

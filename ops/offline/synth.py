@@ -6,7 +6,6 @@ Shared by the offline plan and the tests: no CLI, no credentials, no network.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 import os
 import runpy
@@ -154,21 +153,6 @@ def _fixed_today(today: dt.date) -> Iterator[None]:
             os.environ[TODAY_ENV] = saved
 
 
-@contextmanager
-def _frozen_heap() -> Iterator[None]:
-    """Keep the collector off the objects that exist before a run (the SDKs' classes, whole modules).
-
-    A mocked run allocates enough to trigger collections; each would rescan the ~150,000 objects the
-    imports left, which cost an offline plan about a tenth of a second. They return to the collector after
-    the run, so the process exits as it would have.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 def synthesize(
     stack: str,
     config: Mapping[str, Any],
@@ -231,7 +215,7 @@ def record(
         build()
 
     try:
-        with without_source_positions(), _frozen_heap():
+        with without_source_positions():
             run()
         root = pulumi.runtime.get_root_resource()
         synth.outputs = _resolve_outputs(getattr(root, "outputs", {}))
