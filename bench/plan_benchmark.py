@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPORT_ONLY = "from ops.offline.sdk import import_provider_sdks; import_provider_sdks()"
+# frozen before it exits, as `ops` exits (ops/__main__.py run), or the baseline would carry a teardown ops skips
+IMPORT_ONLY = "from ops.offline.sdk import import_provider_sdks; import_provider_sdks(); import gc; gc.freeze()"
 BASELINE = "import pulumi"
 # The plan of one stack, stamped between its phases (time.time(): the parent reads the same clock).
 PHASED_PLAN = """

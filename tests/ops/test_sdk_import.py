@@ -60,3 +60,34 @@ def test_a_failed_import_turns_the_collector_back_on_and_is_tried_again(monkeypa
     assert gc.isenabled() and gc.get_freeze_count() == frozen
     with pytest.raises(ImportError, match="pulumi_flyio"):
         sdk.import_provider_sdks()
+
+
+@pytest.mark.parametrize(
+    ("argv", "imports_first"),
+    [
+        (["plan", "prod"], True),
+        (["diff", "prod"], True),
+        (["audit", "prod"], True),
+        (["verify", "prod"], False),  # neither runs the program: the provider SDKs would be 0.6 s for nothing
+        (["restore-drill", "prod"], False),
+    ],
+)
+def test_the_commands_that_run_the_program_import_the_sdks_before_anything_imports_pulumi(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], imports_first: bool
+) -> None:
+    import ops.__main__ as cli
+
+    calls: list[str] = []
+
+    def imported() -> float:
+        calls.append("sdks")
+        return 0.0
+
+    def loaded(stack: str, then: object) -> int:
+        calls.append(f"read {stack}")
+        return 0
+
+    monkeypatch.setattr(sdk, "import_provider_sdks", imported)
+    monkeypatch.setattr(cli, "_loaded", loaded)
+    assert cli.main(argv) == 0
+    assert calls == [*(["sdks"] if imports_first else []), "read prod"]
